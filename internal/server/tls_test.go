@@ -1,0 +1,285 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// devServer starts an HTTPS-only DevTLS server and returns it with a pool
+// trusting its generated certificate.
+func devServer(t *testing.T, cfg Config) (*Server, *x509.CertPool) {
+	t.Helper()
+	cfg.HTTPSAddr = "127.0.0.1:0"
+	cfg.DevTLS = true
+	s := startServer(t, cfg, textHandler("ok"))
+	roots := x509.NewCertPool()
+	roots.AddCert(s.Certificate())
+	return s, roots
+}
+
+func TestTLSVersionsAndCiphers(t *testing.T) {
+	s12, roots12 := devServer(t, Config{})
+	s13, roots13 := devServer(t, Config{MinTLSVersion: "1.3"})
+	cbcOnly := []uint16{
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+		tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+	}
+	tests := []struct {
+		name        string
+		server      *Server
+		roots       *x509.CertPool
+		client      *tls.Config
+		wantVersion uint16 // 0: handshake must fail
+	}{
+		{name: "tls1.0 refused", server: s12, roots: roots12,
+			client: &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}},
+		{name: "tls1.1 refused", server: s12, roots: roots12,
+			client: &tls.Config{MinVersion: tls.VersionTLS11, MaxVersion: tls.VersionTLS11}},
+		{name: "tls1.2 accepted", server: s12, roots: roots12,
+			client: &tls.Config{MaxVersion: tls.VersionTLS12}, wantVersion: tls.VersionTLS12},
+		{name: "tls1.3 accepted", server: s12, roots: roots12,
+			client: &tls.Config{}, wantVersion: tls.VersionTLS13},
+		{name: "cbc-only tls1.2 client refused", server: s12, roots: roots12,
+			client: &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: cbcOnly}},
+		{name: "min 1.3 refuses a tls1.2-max client", server: s13, roots: roots13,
+			client: &tls.Config{MaxVersion: tls.VersionTLS12}},
+		{name: "min 1.3 accepts tls1.3", server: s13, roots: roots13,
+			client: &tls.Config{}, wantVersion: tls.VersionTLS13},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.client.Clone()
+			cfg.RootCAs = tt.roots
+			cfg.ServerName = "localhost"
+			state, err := handshake(tt.server.HTTPSAddr(), cfg)
+			if tt.wantVersion == 0 {
+				if err == nil {
+					t.Fatalf("handshake succeeded with %s, want failure", tls.VersionName(state.Version))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("handshake: %v", err)
+			}
+			if state.Version != tt.wantVersion {
+				t.Errorf("version = %s, want %s", tls.VersionName(state.Version), tls.VersionName(tt.wantVersion))
+			}
+		})
+	}
+}
+
+func TestTLS12NegotiatesAEADSuite(t *testing.T) {
+	s, roots := devServer(t, Config{})
+	state, err := handshake(s.HTTPSAddr(), &tls.Config{RootCAs: roots, MaxVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	allowed := false
+	for _, id := range modernCipherSuites {
+		allowed = allowed || id == state.CipherSuite
+	}
+	if !allowed {
+		t.Errorf("negotiated %s, not in the AEAD allow-list", tls.CipherSuiteName(state.CipherSuite))
+	}
+}
+
+func TestHTTP2Negotiated(t *testing.T) {
+	s, roots := devServer(t, Config{})
+	resp, body, err := get(newClient(t, roots), "https://"+s.HTTPSAddr()+"/")
+	if err != nil {
+		t.Fatalf("GET: %v", err)
+	}
+	if resp.ProtoMajor != 2 {
+		t.Errorf("proto = %s, want HTTP/2", resp.Proto)
+	}
+	if body != "ok" {
+		t.Errorf("body = %q, want ok", body)
+	}
+}
+
+func TestDevTLS(t *testing.T) {
+	s, roots := devServer(t, Config{})
+	leaf := s.Certificate()
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: "localhost"}); err != nil {
+		t.Errorf("dev cert does not verify for localhost: %v", err)
+	}
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		if err := leaf.VerifyHostname(ip); err != nil {
+			t.Errorf("dev cert does not cover %s: %v", ip, err)
+		}
+	}
+	resp, _, err := get(newClient(t, roots), "https://"+s.HTTPSAddr()+"/")
+	if err != nil {
+		t.Fatalf("GET verifying the dev cert: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status = %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	serverCA := newTestCA(t, "server CA")
+	clientCA := newTestCA(t, "client CA")
+	otherCA := newTestCA(t, "other CA")
+	certFile, keyFile := writeKeyPair(t, dir, serverCA.issue(t, "server", true))
+	caFile := writeFile(t, filepath.Join(dir, "clients.pem"), clientCA.pem)
+	goodClient := clientCA.issue(t, "alice", false)
+	foreignClient := otherCA.issue(t, "mallory", false)
+
+	// The handler echoes the verified identity, proving the chain reaches it.
+	whoami := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+			_, _ = w.Write([]byte(r.TLS.VerifiedChains[0][0].Subject.CommonName))
+			return
+		}
+		_, _ = w.Write([]byte("anonymous"))
+	})
+
+	tests := []struct {
+		name     string
+		mode     string
+		certs    []tls.Certificate
+		wantBody string // "": the request must fail in the handshake
+	}{
+		{name: "require/no cert", mode: ClientAuthRequire},
+		{name: "require/cert from CA", mode: ClientAuthRequire, certs: []tls.Certificate{goodClient.tls}, wantBody: "alice"},
+		{name: "require/cert from other CA", mode: ClientAuthRequire, certs: []tls.Certificate{foreignClient.tls}},
+		{name: "request/no cert", mode: ClientAuthRequest, wantBody: "anonymous"},
+		{name: "request/cert from CA", mode: ClientAuthRequest, certs: []tls.Certificate{goodClient.tls}, wantBody: "alice"},
+		{name: "request/cert from other CA", mode: ClientAuthRequest, certs: []tls.Certificate{foreignClient.tls}},
+	}
+	servers := map[string]*Server{}
+	for _, mode := range []string{ClientAuthRequire, ClientAuthRequest} {
+		servers[mode] = startServer(t, Config{
+			HTTPSAddr: "127.0.0.1:0", CertFile: certFile, KeyFile: keyFile,
+			ClientCAFile: caFile, ClientAuth: mode,
+		}, whoami)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := "https://" + servers[tt.mode].HTTPSAddr() + "/"
+			resp, body, err := get(newClient(t, serverCA.pool(), tt.certs...), url)
+			if tt.wantBody == "" {
+				if err == nil {
+					t.Fatalf("request succeeded with status %d, want a handshake failure", resp.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("GET: %v", err)
+			}
+			if resp.StatusCode != http.StatusOK || body != tt.wantBody {
+				t.Errorf("got %d %q, want 200 %q", resp.StatusCode, body, tt.wantBody)
+			}
+		})
+	}
+}
+
+func TestReloadCertificates(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, "reload CA")
+	certA, certB := ca.issue(t, "cert-A", true), ca.issue(t, "cert-B", true)
+	certFile, keyFile := writeKeyPair(t, dir, certA)
+	s := startServer(t, Config{HTTPSAddr: "127.0.0.1:0", CertFile: certFile, KeyFile: keyFile}, textHandler("ok"))
+
+	servedCN := func(t *testing.T) string {
+		t.Helper()
+		state, err := handshake(s.HTTPSAddr(), &tls.Config{RootCAs: ca.pool(), ServerName: "localhost"})
+		if err != nil {
+			t.Fatalf("handshake: %v", err)
+		}
+		return state.PeerCertificates[0].Subject.CommonName
+	}
+	if got := servedCN(t); got != "cert-A" {
+		t.Fatalf("before reload: served %q, want cert-A", got)
+	}
+
+	writeKeyPair(t, dir, certB)
+	if err := s.ReloadCertificates(); err != nil {
+		t.Fatalf("reload B: %v", err)
+	}
+	if got := servedCN(t); got != "cert-B" {
+		t.Fatalf("after reload: served %q, want cert-B", got)
+	}
+
+	bad := []struct {
+		name      string
+		cert, key []byte
+	}{
+		{name: "garbage", cert: []byte("not a certificate"), key: []byte("not a key")},
+		{name: "mismatched key", cert: certA.certPEM, key: certB.keyPEM},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			writeFile(t, certFile, b.cert)
+			writeFile(t, keyFile, b.key)
+			if err := s.ReloadCertificates(); err == nil {
+				t.Fatal("reload of a bad pair succeeded, want error")
+			}
+			if got := servedCN(t); got != "cert-B" {
+				t.Errorf("after failed reload: served %q, want cert-B kept", got)
+			}
+		})
+	}
+}
+
+func TestReloadWithoutFilesIsNoop(t *testing.T) {
+	s, _ := devServer(t, Config{})
+	before := s.Certificate()
+	if err := s.ReloadCertificates(); err != nil {
+		t.Fatalf("reload under DevTLS: %v", err)
+	}
+	if s.Certificate() != before {
+		t.Error("DevTLS certificate changed on reload")
+	}
+}
+
+func TestPlainHTTPToHTTPSPort(t *testing.T) {
+	s, _ := devServer(t, Config{})
+	resp, err := http.Get("http://" + s.HTTPSAddr() + "/")
+	if err != nil {
+		t.Fatalf("GET: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status = %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestNewRejectsBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, "ca")
+	certFile, keyFile := writeKeyPair(t, dir, ca.issue(t, "s", true))
+	garbage := writeFile(t, filepath.Join(dir, "garbage.pem"), []byte("garbage"))
+	missing := filepath.Join(dir, "missing.pem")
+	tests := []struct {
+		name      string
+		cfg       Config
+		wantField string
+	}{
+		{name: "garbage cert", cfg: Config{HTTPSAddr: ":0", CertFile: garbage, KeyFile: keyFile}, wantField: "CertFile"},
+		{name: "missing key", cfg: Config{HTTPSAddr: ":0", CertFile: certFile, KeyFile: missing}, wantField: "KeyFile"},
+		{name: "garbage CA", cfg: Config{HTTPSAddr: ":0", CertFile: certFile, KeyFile: keyFile, ClientAuth: "require", ClientCAFile: garbage}, wantField: "ClientCAFile"},
+		{name: "missing CA", cfg: Config{HTTPSAddr: ":0", CertFile: certFile, KeyFile: keyFile, ClientAuth: "require", ClientCAFile: missing}, wantField: "ClientCAFile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.cfg, textHandler("ok"), nil)
+			if err == nil {
+				t.Fatal("New succeeded, want error")
+			}
+			if !containsField(err, tt.wantField) {
+				t.Errorf("error %q does not name %s", err, tt.wantField)
+			}
+		})
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Fatal("test setup: missing file exists")
+	}
+}
