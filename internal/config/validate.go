@@ -104,6 +104,10 @@ func (l *Listen) validate(v *validator) {
 	}
 	switch t.ClientAuth {
 	case "none":
+		if t.ClientCAFile != "" {
+			// Looks like mTLS while checking nothing: refuse.
+			v.add("listen.tls.client_ca_file", "set, but listen.tls.client_auth is none (use request or require)")
+		}
 	case "request", "require":
 		if t.ClientCAFile == "" {
 			v.add("listen.tls.client_auth", "client_auth %q needs client_ca_file", t.ClientAuth)

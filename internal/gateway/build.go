@@ -1,0 +1,171 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/internal/guard/bodylimit"
+	"github.com/rampartsec/rampart/internal/guard/shed"
+	"github.com/rampartsec/rampart/internal/metrics"
+	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/proxy"
+)
+
+// env holds the collaborators that outlive a configuration: a reload builds
+// new chains and proxies but keeps the logger, metrics and sinks.
+type env struct {
+	log      *slog.Logger
+	metrics  *metrics.Metrics
+	outcomes []pipeline.OutcomeSink
+	events   []pipeline.EventSink
+}
+
+// generation is everything built from one configuration: the router with
+// its per-route chains and the per-API proxies.
+type generation struct {
+	cfg     *config.Config
+	router  *router
+	proxies []*proxy.Proxy
+}
+
+func (g *generation) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.router.ServeHTTP(w, r) }
+
+// close releases the generation's idle upstream connections. In-flight
+// requests keep their connections and finish normally.
+func (g *generation) close() {
+	for _, p := range g.proxies {
+		_ = p.Close()
+	}
+}
+
+// build compiles cfg into a generation. The guard order is fixed here, in
+// one place: load shedding first (it protects everything after it), then the
+// request body cap. Later guards slot into guardsFor.
+func build(cfg *config.Config, e *env) (*generation, error) {
+	resolver, err := pipeline.NewClientIPResolver(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
+	shedder, err := shed.New(shed.Config{
+		MaxConcurrent: cfg.Limits.MaxConcurrent,
+		MaxQueue:      cfg.Limits.MaxQueue,
+		QueueTimeout:  cfg.Limits.QueueTimeout,
+	}, shed.Options{OnShed: e.metrics.Shed})
+	if err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
+	}
+	bodies, err := bodylimit.New(bodyLimits(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("max_body_bytes: %w", err)
+	}
+	g := &generation{cfg: cfg, router: &router{}}
+	newChain := func(route pipeline.Route, next http.Handler, stages ...pipeline.Stage) (http.Handler, error) {
+		return pipeline.NewChain(pipeline.Options{
+			Stages:   stages,
+			Next:     next,
+			Route:    route,
+			ClientIP: resolver,
+			Outcomes: e.outcomes,
+			Events:   e.events,
+			Logger:   e.log,
+		})
+	}
+	guards := []pipeline.Stage{{Guard: shedder}, {Guard: bodies}}
+	for i := range cfg.APIs {
+		api := &cfg.APIs[i]
+		p, err := proxy.New(api.Name, proxyConfig(cfg, api), proxy.Options{
+			Logger:          e.log.With("api", api.Name),
+			ObserveResponse: pipeline.ObserveResponse,
+			OnUpstreamError: e.metrics.UpstreamError,
+			TrustedPeer:     resolver.Trusted,
+		})
+		if err != nil {
+			g.close()
+			return nil, fmt.Errorf("apis[%d] (%s): %w", i, api.Name, err)
+		}
+		g.proxies = append(g.proxies, p)
+		ar := &apiRoutes{name: api.Name, prefix: api.PathPrefix}
+		if len(api.Hosts) > 0 {
+			ar.hosts = map[string]bool{}
+			for _, h := range api.Hosts {
+				ar.hosts[hostOnly(h)] = true
+			}
+		}
+		if ar.fallback, err = newChain(pipeline.Route{API: api.Name, Route: config.DefaultRouteName}, p, guards...); err != nil {
+			g.close()
+			return nil, err
+		}
+		for _, rc := range api.Routes {
+			entry := &routeEntry{name: rc.Name, path: rc.Path}
+			if len(rc.Methods) > 0 {
+				entry.methods = map[string]bool{}
+				for _, m := range rc.Methods {
+					entry.methods[m] = true
+				}
+			}
+			if entry.handler, err = newChain(pipeline.Route{API: api.Name, Route: rc.Name}, p, guards...); err != nil {
+				g.close()
+				return nil, err
+			}
+			ar.routes = append(ar.routes, entry)
+		}
+		g.router.apis = append(g.router.apis, ar)
+	}
+	// Unrouted and malformed requests still pass the shedder and leave an
+	// Outcome, so a scan of random paths is visible and bounded too.
+	if g.router.notFound, err = newChain(pipeline.Route{}, http.HandlerFunc(notFoundHandler), pipeline.Stage{Guard: shedder}); err != nil {
+		return nil, err
+	}
+	if g.router.badPath, err = newChain(pipeline.Route{}, http.HandlerFunc(badPathHandler), pipeline.Stage{Guard: shedder}); err != nil {
+		return nil, err
+	}
+	g.router.sortRoutes()
+	if len(g.router.apis) == 0 {
+		return nil, errors.New("no APIs configured")
+	}
+	return g, nil
+}
+
+// bodyLimits maps the per-API and per-route body caps. Config defaults have
+// already resolved inheritance (route → API → limits).
+func bodyLimits(cfg *config.Config) bodylimit.Config {
+	bc := bodylimit.Config{MaxBytes: int64(cfg.Limits.MaxBodyBytes), Routes: map[pipeline.Route]int64{}}
+	for _, a := range cfg.APIs {
+		bc.Routes[pipeline.Route{API: a.Name, Route: config.DefaultRouteName}] = int64(a.MaxBodyBytes)
+		for _, r := range a.Routes {
+			bc.Routes[pipeline.Route{API: a.Name, Route: r.Name}] = int64(r.MaxBodyBytes)
+		}
+	}
+	return bc
+}
+
+func proxyConfig(cfg *config.Config, api *config.API) proxy.Config {
+	pc := proxy.Config{
+		Upstreams:             api.Upstreams,
+		PassHost:              api.PassHost,
+		DialTimeout:           api.Timeouts.Dial,
+		ResponseHeaderTimeout: api.Timeouts.ResponseHeader,
+		IdleConnTimeout:       api.Timeouts.IdleConn,
+		MaxIdleConnsPerHost:   api.Timeouts.MaxIdleConnsPerHost,
+		Health:                proxy.HealthConfig{EjectAfter: api.Health.EjectAfter, EjectFor: api.Health.EjectFor},
+		Breaker: proxy.BreakerConfig{
+			Enabled:             api.Breaker.Enabled,
+			ConsecutiveFailures: api.Breaker.Failures,
+			OpenTimeout:         api.Breaker.OpenFor,
+		},
+	}
+	if api.StripPrefix && api.PathPrefix != "/" {
+		pc.StripPrefix = api.PathPrefix
+	}
+	h := cfg.Hygiene
+	if h.Enabled != nil && *h.Enabled {
+		pc.Hygiene = proxy.HygieneConfig{StripHeaders: h.StripHeaders, NoSniff: h.NoSniff, MaskStackTraces: h.MaskStackTraces}
+	} else {
+		off := false
+		pc.Hygiene = proxy.HygieneConfig{StripHeaders: []string{}, NoSniff: &off, MaskStackTraces: &off}
+	}
+	return pc
+}

@@ -1,0 +1,128 @@
+package gateway
+
+import (
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/rampartsec/rampart/internal/pipeline"
+)
+
+// router picks the chain of the API and route a request belongs to. Routing
+// happens before the chain so that every route's guards are compiled once,
+// with their own settings, and a request pays for no per-guard lookups.
+type router struct {
+	apis     []*apiRoutes // most specific first
+	notFound http.Handler // a chain recording the 404 Outcome
+	badPath  http.Handler // a chain recording the 400 Outcome
+}
+
+type apiRoutes struct {
+	name     string
+	hosts    map[string]bool // nil = any host
+	prefix   string
+	routes   []*routeEntry // longest path first
+	fallback http.Handler  // chain of the route "default"
+}
+
+type routeEntry struct {
+	name    string
+	path    string
+	methods map[string]bool // nil = any method
+	handler http.Handler
+}
+
+// sortRoutes orders APIs by specificity (a host match beats any host, then
+// the longer prefix) and routes by path length, so the first match wins.
+func (rt *router) sortRoutes() {
+	sort.SliceStable(rt.apis, func(i, j int) bool {
+		a, b := rt.apis[i], rt.apis[j]
+		if (a.hosts != nil) != (b.hosts != nil) {
+			return a.hosts != nil
+		}
+		return len(a.prefix) > len(b.prefix)
+	})
+	for _, a := range rt.apis {
+		sort.SliceStable(a.routes, func(i, j int) bool { return len(a.routes[i].path) > len(a.routes[j].path) })
+	}
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if !canonicalPath(p) {
+		rt.badPath.ServeHTTP(w, r)
+		return
+	}
+	host := hostOnly(r.Host)
+	for _, a := range rt.apis {
+		if a.hosts != nil && !a.hosts[host] {
+			continue
+		}
+		if !hasPathPrefix(p, a.prefix) {
+			continue
+		}
+		for _, e := range a.routes {
+			if hasPathPrefix(p, e.path) && (e.methods == nil || e.methods[r.Method]) {
+				e.handler.ServeHTTP(w, r)
+				return
+			}
+		}
+		a.fallback.ServeHTTP(w, r)
+		return
+	}
+	rt.notFound.ServeHTTP(w, r)
+}
+
+// hasPathPrefix matches prefix on a segment boundary: "/api" matches "/api"
+// and "/api/x" but not "/apix", so one API cannot capture another's paths.
+func hasPathPrefix(p, prefix string) bool {
+	if prefix == "/" || p == prefix {
+		return true
+	}
+	if !strings.HasPrefix(p, prefix) {
+		return false
+	}
+	return strings.HasSuffix(prefix, "/") || p[len(prefix)] == '/'
+}
+
+// canonicalPath rejects paths whose meaning depends on who normalises them:
+// dot segments ("/public/../admin", also when percent-encoded, since Path is
+// decoded), empty segments and NUL bytes. Routing on one reading while the
+// upstream acts on another is a classic access-control bypass (CWE-22,
+// CWE-436), so such requests are refused rather than guessed at.
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' || strings.IndexByte(p, 0) >= 0 || strings.Contains(p, "//") {
+		return false
+	}
+	for rest := p[1:]; rest != ""; {
+		seg := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// hostOnly lowercases a Host header and drops the port.
+func hostOnly(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	return strings.ToLower(strings.TrimSuffix(h, "."))
+}
+
+// notFoundHandler answers requests no API claims.
+func notFoundHandler(w http.ResponseWriter, r *http.Request) {
+	pipeline.WriteProblem(w, r, http.StatusNotFound, "not_found", "No API is served at this path.")
+}
+
+// badPathHandler answers non-canonical paths.
+func badPathHandler(w http.ResponseWriter, r *http.Request) {
+	pipeline.WriteProblem(w, r, http.StatusBadRequest, "invalid_path", "The request path is not in canonical form.")
+}

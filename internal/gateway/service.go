@@ -1,0 +1,265 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rampartsec/rampart/internal/admin"
+	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/internal/metrics"
+	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/server"
+)
+
+// RunOptions configures Run and Start.
+type RunOptions struct {
+	// ConfigPath is the YAML file; it is read again on every reload.
+	ConfigPath string
+	// Config, when set, is used instead of reading ConfigPath at start (the
+	// demo builds its configuration in memory). Reloads still read ConfigPath
+	// when it is set.
+	Config *config.Config
+	// DevTLS forces a generated self-signed certificate (and an HTTPS
+	// listener on :8443 when none is configured).
+	DevTLS bool
+	// Stdout receives the access log and Stderr the process log when the
+	// configuration says stdout/stderr; nil means the process's own.
+	Stdout, Stderr io.Writer
+}
+
+// Service is a running gateway: listeners, admin endpoint and the current
+// configuration generation.
+type Service struct {
+	opts    RunOptions
+	env     *env
+	closer  func()
+	srv     *server.Server
+	admin   *http.Server
+	adminLn net.Listener
+
+	mu  sync.Mutex // serialises reloads
+	gen *generation
+}
+
+// Run starts the gateway and serves until ctx is done (SIGTERM, Ctrl+C),
+// reloading on SIGHUP; then it drains in-flight requests and returns.
+func Run(ctx context.Context, opts RunOptions) error {
+	svc, err := Start(opts)
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	failed := make(chan error, 1)
+	go func() { failed <- svc.srv.Wait() }()
+	for {
+		select {
+		case <-hup:
+			_ = svc.Reload() // logged, counted and recorded as an Event
+		case err := <-failed:
+			_ = svc.Shutdown(context.Background())
+			if err != nil {
+				return fmt.Errorf("listener failed: %w", err)
+			}
+			return nil
+		case <-ctx.Done():
+			return svc.Shutdown(context.Background())
+		}
+	}
+}
+
+// Start loads the configuration, builds the gateway and starts its
+// listeners. Bind errors are returned synchronously.
+func Start(opts RunOptions) (*Service, error) {
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	cfg := opts.Config
+	if cfg == nil {
+		var err error
+		if cfg, err = config.Load(opts.ConfigPath); err != nil {
+			return nil, err
+		}
+	}
+	applyFlags(cfg, opts)
+	log := newLogger(opts.Stderr, cfg.Logging.Level)
+	reg := metrics.NewRegistry()
+	m, err := metrics.New(reg)
+	if err != nil {
+		return nil, err
+	}
+	outcomes, events, closer, err := openSinks(cfg, opts.Stdout, opts.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{log: log, metrics: m, outcomes: append(outcomes, m), events: append(events, m)}
+	gen, err := build(cfg, e)
+	if err != nil {
+		closer()
+		return nil, err
+	}
+	s := &Service{opts: opts, env: e, closer: closer, gen: gen}
+	srvCfg := serverConfig(cfg)
+	srvCfg.Hooks = server.Hooks{ConnOpened: m.ConnOpened, ConnClosed: m.ConnClosed, ConnRejected: func(netip.Addr) { m.ConnRejected() }}
+	if s.srv, err = server.New(srvCfg, gen, log); err != nil {
+		gen.close()
+		closer()
+		return nil, err
+	}
+	if err := s.startAdmin(cfg, reg); err != nil {
+		gen.close()
+		closer()
+		return nil, err
+	}
+	if err := s.srv.Start(); err != nil {
+		s.stopAdmin(context.Background())
+		gen.close()
+		closer()
+		return nil, err
+	}
+	log.Info("rampart started", "http", s.srv.HTTPAddr(), "https", s.srv.HTTPSAddr(), "admin", s.AdminAddr(), "apis", len(cfg.APIs))
+	s.event(pipeline.Event{Kind: "gateway.start", Severity: pipeline.SeverityInfo, Message: "gateway started"})
+	return s, nil
+}
+
+// applyFlags lets command-line flags override the file.
+func applyFlags(cfg *config.Config, opts RunOptions) {
+	if opts.DevTLS {
+		cfg.Listen.TLS.Dev = true
+		cfg.Listen.TLS.CertFile, cfg.Listen.TLS.KeyFile = "", ""
+		if cfg.Listen.HTTPS == "" {
+			cfg.Listen.HTTPS = ":8443"
+		}
+	}
+}
+
+func (s *Service) startAdmin(cfg *config.Config, reg prometheus.Gatherer) error {
+	if cfg.Admin.Listen == "off" {
+		return nil
+	}
+	a, err := admin.New(admin.Options{Gatherer: reg, Logger: s.env.log, Ready: s.ready})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Admin.Listen)
+	if err != nil {
+		return fmt.Errorf("admin.listen: %w", err)
+	}
+	s.adminLn = ln
+	s.admin = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(s.env.log.Handler(), slog.LevelDebug)}
+	go func() { _ = s.admin.Serve(ln) }()
+	return nil
+}
+
+func (s *Service) stopAdmin(ctx context.Context) {
+	if s.admin != nil {
+		_ = s.admin.Shutdown(ctx)
+	}
+}
+
+// ready is the admin /readyz check: serving once started.
+func (s *Service) ready() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen == nil {
+		return errors.New("no configuration loaded")
+	}
+	return nil
+}
+
+// HTTPAddr, HTTPSAddr and AdminAddr return the bound addresses ("" when off).
+func (s *Service) HTTPAddr() string  { return s.srv.HTTPAddr() }
+func (s *Service) HTTPSAddr() string { return s.srv.HTTPSAddr() }
+func (s *Service) AdminAddr() string {
+	if s.adminLn == nil {
+		return ""
+	}
+	return s.adminLn.Addr().String()
+}
+
+// Reload reads the configuration file again and swaps it in atomically. An
+// invalid file is refused: the running configuration keeps serving, and the
+// reason is logged, counted and recorded as an Event. Listener settings
+// (addresses, TLS versions, timeouts) need a restart; certificate files are
+// re-read.
+func (s *Service) Reload() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.reload()
+	s.env.metrics.Reload(err == nil)
+	if err != nil {
+		s.env.log.Error("configuration reload refused; the running configuration keeps serving", "error", err)
+		s.event(pipeline.Event{Kind: "config.reload", Severity: pipeline.SeverityMedium, Message: "configuration reload refused"})
+		return err
+	}
+	s.env.log.Info("configuration reloaded", "config", s.opts.ConfigPath)
+	s.event(pipeline.Event{Kind: "config.reload", Severity: pipeline.SeverityInfo, Message: "configuration reloaded"})
+	return nil
+}
+
+func (s *Service) reload() error {
+	if s.opts.ConfigPath == "" {
+		return errors.New("no configuration file to reload")
+	}
+	cfg, err := config.Load(s.opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	applyFlags(cfg, s.opts)
+	if serverConfigChanged(s.gen.cfg, cfg) {
+		s.env.log.Warn("listener settings changed; they take effect after a restart")
+	}
+	gen, err := build(cfg, s.env)
+	if err != nil {
+		return err
+	}
+	if err := s.srv.ReloadCertificates(); err != nil {
+		gen.close()
+		return fmt.Errorf("reloading certificates: %w", err)
+	}
+	old := s.gen
+	s.srv.SetHandler(gen)
+	s.gen = gen
+	old.close()
+	return nil
+}
+
+// Shutdown stops accepting connections and drains in-flight requests,
+// bounded by listen.timeouts.shutdown and ctx.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.env.log.Info("rampart shutting down")
+	err := s.srv.Shutdown(ctx)
+	s.stopAdmin(ctx)
+	s.mu.Lock()
+	s.gen.close()
+	s.mu.Unlock()
+	s.event(pipeline.Event{Kind: "gateway.stop", Severity: pipeline.SeverityInfo, Message: "gateway stopped"})
+	s.closer()
+	return err
+}
+
+// event records a gateway-level Event (start, stop, reload) in every sink.
+func (s *Service) event(e pipeline.Event) {
+	e.Time = time.Now()
+	for _, sink := range s.env.events {
+		sink.WriteEvent(&e)
+	}
+}
