@@ -11,7 +11,6 @@ import (
 
 var (
 	durationType = reflect.TypeOf(time.Duration(0))
-	byteSizeType = reflect.TypeOf(ByteSize(0))
 )
 
 // checkKnownFields walks the YAML tree beside the Go type: unknown and
