@@ -154,6 +154,8 @@ type API struct {
 	PassHost bool `yaml:"pass_host"`
 	// Timeouts bound the upstream.
 	Timeouts UpstreamTimeouts `yaml:"timeouts"`
+	// UpstreamTLS configures TLS to https upstreams.
+	UpstreamTLS UpstreamTLS `yaml:"upstream_tls"`
 	// Health ejects failing upstreams for a while (passive health checks).
 	Health Health `yaml:"health"`
 	// Breaker is the upstream circuit breaker.
@@ -174,6 +176,16 @@ type UpstreamTimeouts struct {
 	IdleConn time.Duration `yaml:"idle_conn"`
 	// MaxIdleConnsPerHost sizes the pool. Default 64.
 	MaxIdleConnsPerHost int `yaml:"max_idle_conns_per_host"`
+}
+
+// UpstreamTLS configures TLS towards upstreams.
+type UpstreamTLS struct {
+	// CAFile is a PEM bundle of CAs signing the upstreams' certificates.
+	// Default: the system roots.
+	CAFile string `yaml:"ca_file"`
+	// InsecureSkipVerify disables certificate verification. Dangerous
+	// (man-in-the-middle); for tests only. Default false.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 }
 
 // Health configures passive health checks.

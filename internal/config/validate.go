@@ -166,6 +166,7 @@ func (a *API) validate(v *validator, field string) {
 			v.add(fmt.Sprintf("%s.upstreams[%d]", field, i), "%v", err)
 		}
 	}
+	v.file(field+".upstream_tls.ca_file", a.UpstreamTLS.CAFile)
 	v.nonNegative(field+".timeouts.dial", a.Timeouts.Dial)
 	v.nonNegative(field+".timeouts.response_header", a.Timeouts.ResponseHeader)
 	v.nonNegative(field+".timeouts.idle_conn", a.Timeouts.IdleConn)

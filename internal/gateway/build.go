@@ -77,7 +77,7 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
 		p, err := proxy.New(api.Name, proxyConfig(cfg, api), proxy.Options{
-			Logger:          e.log.With("api", api.Name),
+			Logger:          e.log,
 			ObserveResponse: pipeline.ObserveResponse,
 			OnUpstreamError: e.metrics.UpstreamError,
 			TrustedPeer:     resolver.Trusted,
@@ -150,6 +150,8 @@ func proxyConfig(cfg *config.Config, api *config.API) proxy.Config {
 		ResponseHeaderTimeout: api.Timeouts.ResponseHeader,
 		IdleConnTimeout:       api.Timeouts.IdleConn,
 		MaxIdleConnsPerHost:   api.Timeouts.MaxIdleConnsPerHost,
+		CAFile:                api.UpstreamTLS.CAFile,
+		TLSInsecureSkipVerify: api.UpstreamTLS.InsecureSkipVerify,
 		Health:                proxy.HealthConfig{EjectAfter: api.Health.EjectAfter, EjectFor: api.Health.EjectFor},
 		Breaker: proxy.BreakerConfig{
 			Enabled:             api.Breaker.Enabled,
