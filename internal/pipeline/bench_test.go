@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 // discardWriter is the cheapest ResponseWriter that still behaves like one:
@@ -66,5 +67,82 @@ func BenchmarkChain8NoopGuards(b *testing.B) {
 	for b.Loop() {
 		w.reset()
 		c.ServeHTTP(w, r)
+	}
+}
+
+// BenchmarkChain8NoopGuardsIncomingID is the same with a valid incoming
+// X-Request-ID, which saves minting one.
+func BenchmarkChain8NoopGuardsIncomingID(b *testing.B) {
+	stages := make([]Stage, 8)
+	for i := range stages {
+		stages[i] = Stage{Guard: noopGuard{name: string(rune('a' + i))}}
+	}
+	c, err := NewChain(Options{Stages: stages, Next: okHandler})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := benchRequest()
+	r.Header.Set("X-Request-Id", "3f2b9c1e-8d4a-4c6b-9e0f-1a2b3c4d5e6f")
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.reset()
+		c.ServeHTTP(w, r)
+	}
+}
+
+// BenchmarkChainDenial measures the blocking path: the problem+json answer
+// and the denial Event.
+func BenchmarkChainDenial(b *testing.B) {
+	deny := &Denial{Status: http.StatusTooManyRequests, Code: "rate_limited", PublicMessage: "Slow down.", RetryAfter: 1500 * time.Millisecond}
+	g := &funcGuard{name: "ratelimit", check: func(*http.Request) (*http.Request, error) { return nil, deny }}
+	c, err := NewChain(Options{Stages: []Stage{{Guard: noopGuard{name: "ban"}}, {Guard: g}}, Next: okHandler,
+		Events: []EventSink{discardSink{}}, Outcomes: []OutcomeSink{discardSink{}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := benchRequest()
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.reset()
+		c.ServeHTTP(w, r)
+	}
+}
+
+type discardSink struct{}
+
+func (discardSink) WriteOutcome(*Outcome) {}
+func (discardSink) WriteEvent(*Event)     {}
+
+func BenchmarkClientIPResolve(b *testing.B) {
+	res, err := NewClientIPResolver([]string{"10.0.0.0/8", "172.16.0.0/12", "2001:db8:1::/48"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := []struct {
+		name, peer, xff, fwd string
+	}{
+		{name: "untrusted-peer", peer: "203.0.113.5:1234", xff: "1.1.1.1"},
+		{name: "xff-3-hops", peer: "10.0.0.1:80", xff: "198.51.100.7, 172.16.0.4, 10.0.0.2"},
+		{name: "forwarded-ipv6", peer: "10.0.0.1:80", fwd: `for="[2001:db8:2::9]:8080";proto=https, for=10.0.0.2`},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			r := benchRequest()
+			r.RemoteAddr = tc.peer
+			if tc.xff != "" {
+				r.Header.Set("X-Forwarded-For", tc.xff)
+			}
+			if tc.fwd != "" {
+				r.Header.Set("Forwarded", tc.fwd)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if !res.Resolve(r).IsValid() {
+					b.Fatal("unresolved")
+				}
+			}
+		})
 	}
 }

@@ -28,7 +28,10 @@ type Releaser interface {
 
 // ResponseObserver is implemented by guards that look at upstream responses
 // (brute-force counting of 401s, data-leak masking). The proxy calls
-// Chain.ObserveResponse, which calls every observer whose Check passed.
+// Chain.ObserveResponse, which calls the observers of every guard of the
+// chain the request went through: a guard in monitor mode that objected
+// still observes, so that counting (failed logins) goes on while a rule is
+// being tried out.
 type ResponseObserver interface {
 	ObserveResponse(r *http.Request, resp *http.Response) error
 }

@@ -64,6 +64,9 @@ func (c *connCounter) trackedIPs() int {
 type limitListener struct {
 	net.Listener
 	counter *connCounter
+	// problemErrors rewrites net/http's own text/plain error responses as
+	// problem+json (plain HTTP only; see problemconn.go).
+	problemErrors bool
 }
 
 var _ net.Listener = (*limitListener)(nil)
@@ -99,7 +102,7 @@ func (l *limitListener) track(conn net.Conn, ip netip.Addr, counted bool) net.Co
 	if f := l.counter.hooks.ConnOpened; f != nil {
 		f()
 	}
-	return &trackedConn{Conn: conn, counter: l.counter, ip: ip, counted: counted}
+	return &trackedConn{Conn: conn, counter: l.counter, ip: ip, counted: counted, problemErrors: l.problemErrors}
 }
 
 // peerIP returns the remote IP of conn, IPv4-mapped IPv6 unmapped and any
@@ -130,6 +133,22 @@ type trackedConn struct {
 	ip      netip.Addr
 	counted bool
 	closed  atomic.Bool
+
+	problemErrors bool
+}
+
+// Write passes p on, except net/http's pre-handler error responses, which
+// are sent as problem+json when problemErrors is set.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if c.problemErrors {
+		if rewritten, ok := rewriteServerError(p); ok {
+			if _, err := c.Conn.Write(rewritten); err != nil {
+				return 0, err
+			}
+			return len(p), nil
+		}
+	}
+	return c.Conn.Write(p)
 }
 
 func (c *trackedConn) Close() error {

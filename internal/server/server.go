@@ -181,7 +181,7 @@ func (s *Server) Start() error {
 		// Plain HTTP/1.1 only: no unencrypted HTTP/2 (h2c) upgrade surface.
 		srv.Protocols = new(http.Protocols)
 		srv.Protocols.SetHTTP1(true)
-		ln := &limitListener{Listener: httpLn, counter: s.conns}
+		ln := &limitListener{Listener: httpLn, counter: s.conns, problemErrors: true}
 		s.servers = append(s.servers, srv)
 		s.httpAddr = httpLn.Addr().String()
 		serves = append(serves, func() error { return srv.Serve(ln) })

@@ -2,7 +2,9 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -159,12 +161,60 @@ func TestMalformedRequests(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reading response: %v", err)
 			}
+			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != tt.wantStatus {
 				t.Errorf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
 			}
+			if tt.wantStatus == http.StatusOK {
+				return
+			}
+			// Errors net/http writes itself are rewritten as problem+json.
+			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type = %q, want application/problem+json", ct)
+			}
+			var problem struct {
+				Type   string `json:"type"`
+				Status int    `json:"status"`
+			}
+			if err := json.Unmarshal(body, &problem); err != nil || problem.Status != tt.wantStatus || problem.Type == "" {
+				t.Errorf("body %q is not a problem with status %d: %v", body, tt.wantStatus, err)
+			}
+			if strings.Contains(string(body), "malformed Host") || strings.Contains(string(body), "missing required") {
+				t.Errorf("body leaks parser detail: %q", body)
+			}
 		})
 	}
+}
+
+func TestRewriteServerErrorLeavesHandlerResponsesAlone(t *testing.T) {
+	handlerResp := "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nDate: Sat, 28 Nov 2026 12:00:00 GMT\r\n\r\nx"
+	if _, ok := rewriteServerError([]byte(handlerResp)); ok {
+		t.Error("a handler response (with Date) was rewritten")
+	}
+	if _, ok := rewriteServerError([]byte("HTTP/1.1 200 OK\r\n\r\n")); ok {
+		t.Error("a 200 was rewritten")
+	}
+}
+
+func FuzzRewriteServerError(f *testing.F) {
+	f.Add([]byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"))
+	f.Add([]byte("HTTP/1.1 400 Bad Request: malformed Host header\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request: malformed Host header"))
+	f.Add([]byte("HTTP/1.1 4"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		out, ok := rewriteServerError(p)
+		if !ok {
+			return
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), nil)
+		if err != nil {
+			t.Fatalf("rewritten response does not parse: %v\n%q", err, out)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if !json.Valid(body) {
+			t.Fatalf("rewritten body is not JSON: %q", body)
+		}
+	})
 }
 
 func TestSlowlorisDisconnected(t *testing.T) {
