@@ -81,6 +81,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip, ok := peerIP(conn)
+		ip = connKey(ip)
 		if !ok {
 			// Not an IP transport (e.g. a unix socket): nothing to key on.
 			return l.track(conn, netip.Addr{}, false), nil
@@ -173,4 +174,14 @@ func (c *trackedConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return nil
+}
+
+// connKey is what the per-IP cap counts by: the address for IPv4, the /64
+// for IPv6, because one IPv6 client typically controls a whole /64 and
+// would otherwise get a fresh allowance from every address in it.
+func connKey(ip netip.Addr) netip.Addr {
+	if ip.Is6() && !ip.Is4In6() {
+		return netip.PrefixFrom(ip, 64).Masked().Addr()
+	}
+	return ip
 }

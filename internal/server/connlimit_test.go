@@ -180,3 +180,17 @@ func BenchmarkConnCounter(b *testing.B) {
 		c.release(ip)
 	}
 }
+
+func TestConnKeyAggregatesIPv6(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::"},
+		{"::1", "::"},
+	}
+	for _, tt := range tests {
+		if got := connKey(netip.MustParseAddr(tt.in)); got != netip.MustParseAddr(tt.want) {
+			t.Errorf("connKey(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
