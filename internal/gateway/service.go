@@ -203,6 +203,12 @@ func (s *Service) AdminAddr() string {
 func (s *Service) Reload() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Certificates are renewed on their own schedule: re-read them whether
+	// or not the configuration file is valid. A broken pair keeps the old one.
+	if err := s.srv.ReloadCertificates(); err != nil {
+		s.env.log.Error("certificate reload refused; the current certificate stays", "error", err)
+		s.event(pipeline.Event{Kind: "tls.reload", Severity: pipeline.SeverityHigh, Message: "certificate reload refused"})
+	}
 	err := s.reload()
 	s.env.metrics.Reload(err == nil)
 	if err != nil {
@@ -230,10 +236,6 @@ func (s *Service) reload() error {
 	gen, err := build(cfg, s.env)
 	if err != nil {
 		return err
-	}
-	if err := s.srv.ReloadCertificates(); err != nil {
-		gen.close()
-		return fmt.Errorf("reloading certificates: %w", err)
 	}
 	old := s.gen
 	s.srv.SetHandler(gen)
