@@ -90,19 +90,23 @@ func hasPathPrefix(p, prefix string) bool {
 // dot segments ("/public/../admin", also when percent-encoded, since Path is
 // decoded), empty segments and NUL bytes. Routing on one reading while the
 // upstream acts on another is a classic access-control bypass (CWE-22,
-// CWE-436), so such requests are refused rather than guessed at.
+// CWE-436), so such requests are refused rather than guessed at. Two
+// upstream readings count as dot segments too: servlet containers drop
+// ";params" before resolving dots ("/public/..;/admin" is "/admin" to
+// Tomcat, the CVE-2020-1957 family), and IIS and some frameworks split on a
+// backslash ("/public/..\admin").
 func canonicalPath(p string) bool {
 	if p == "" || p[0] != '/' || strings.IndexByte(p, 0) >= 0 || strings.Contains(p, "//") {
 		return false
 	}
 	for rest := p[1:]; rest != ""; {
 		seg := rest
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
+		if i := strings.IndexAny(rest, `/\`); i >= 0 {
 			seg, rest = rest[:i], rest[i+1:]
 		} else {
 			rest = ""
 		}
-		if seg == "." || seg == ".." {
+		if name, _, _ := strings.Cut(seg, ";"); name == "." || name == ".." {
 			return false
 		}
 	}

@@ -37,8 +37,24 @@ func serverConfig(cfg *config.Config) server.Config {
 	return sc
 }
 
-// serverConfigChanged reports listener settings that a reload cannot apply.
-func serverConfigChanged(old, cur *config.Config) bool {
-	a, b := old.Listen, cur.Listen
-	return !reflect.DeepEqual(a, b)
+// restartOnlyChanges names the sections changed between old and cur that a
+// reload cannot apply: the listeners, and the admin endpoint, logs and event
+// sinks, which are built once at start and outlive a configuration. Reload
+// warns about them so an operator is not left believing they took effect.
+func restartOnlyChanges(old, cur *config.Config) []string {
+	var changed []string
+	for _, c := range []struct {
+		section  string
+		old, cur any
+	}{
+		{"listen", old.Listen, cur.Listen},
+		{"admin", old.Admin, cur.Admin},
+		{"logging", old.Logging, cur.Logging},
+		{"events", old.Events, cur.Events},
+	} {
+		if !reflect.DeepEqual(c.old, c.cur) {
+			changed = append(changed, c.section)
+		}
+	}
+	return changed
 }

@@ -56,13 +56,16 @@ type Service struct {
 // Run starts the gateway and serves until ctx is done (SIGTERM, Ctrl+C),
 // reloading on SIGHUP; then it drains in-flight requests and returns.
 func Run(ctx context.Context, opts RunOptions) error {
+	// Take over SIGHUP before anything listens: once the port answers, a
+	// supervisor may send it at any moment, and its default action would
+	// kill the process. A SIGHUP during start-up just reloads afterwards.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	svc, err := Start(opts)
 	if err != nil {
 		return err
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	failed := make(chan error, 1)
 	go func() { failed <- svc.srv.Wait() }()
 	for {
@@ -230,8 +233,8 @@ func (s *Service) reload() error {
 		return err
 	}
 	applyFlags(cfg, s.opts)
-	if serverConfigChanged(s.gen.cfg, cfg) {
-		s.env.log.Warn("listener settings changed; they take effect after a restart")
+	if changed := restartOnlyChanges(s.gen.cfg, cfg); len(changed) > 0 {
+		s.env.log.Warn("settings changed that take effect only after a restart", "sections", changed)
 	}
 	gen, err := build(cfg, s.env)
 	if err != nil {
