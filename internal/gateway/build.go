@@ -21,12 +21,34 @@ type env struct {
 	metrics  *metrics.Metrics
 	outcomes []pipeline.OutcomeSink
 	events   []pipeline.EventSink
+
+	// The shedder outlives a reload when its limits did not change, so the
+	// requests in flight on the old configuration still count against
+	// limits.max_concurrent (a reload must not double the allowance).
+	shedder    *shed.Shedder
+	shedConfig shed.Config
+}
+
+// shedderFor returns the current shedder when cfg is unchanged, else a new
+// one; the service adopts it (adoptShedder) once its generation is serving.
+func (e *env) shedderFor(cfg shed.Config) (*shed.Shedder, error) {
+	if e.shedder != nil && e.shedConfig == cfg {
+		return e.shedder, nil
+	}
+	return shed.New(cfg, shed.Options{OnShed: e.metrics.Shed})
+}
+
+// adoptShedder records the shedder of the generation now serving.
+func (e *env) adoptShedder(g *generation) {
+	e.shedder, e.shedConfig = g.shedder, g.shedConfig
 }
 
 // generation is everything built from one configuration: the router with
 // its per-route chains and the per-API proxies.
 type generation struct {
-	cfg     *config.Config
+	cfg        *config.Config
+	shedder    *shed.Shedder
+	shedConfig shed.Config
 	router  *router
 	proxies []*proxy.Proxy
 }
@@ -49,11 +71,12 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
-	shedder, err := shed.New(shed.Config{
+	shedConfig := shed.Config{
 		MaxConcurrent: cfg.Limits.MaxConcurrent,
 		MaxQueue:      cfg.Limits.MaxQueue,
 		QueueTimeout:  cfg.Limits.QueueTimeout,
-	}, shed.Options{OnShed: e.metrics.Shed})
+	}
+	shedder, err := e.shedderFor(shedConfig)
 	if err != nil {
 		return nil, fmt.Errorf("limits: %w", err)
 	}
@@ -61,7 +84,7 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("max_body_bytes: %w", err)
 	}
-	g := &generation{cfg: cfg, router: &router{}}
+	g := &generation{cfg: cfg, router: &router{}, shedder: shedder, shedConfig: shedConfig}
 	newChain := func(route pipeline.Route, next http.Handler, stages ...pipeline.Stage) (http.Handler, error) {
 		return pipeline.NewChain(pipeline.Options{
 			Stages:   stages,

@@ -46,6 +46,10 @@ func TestGracefulShutdown(t *testing.T) {
 		conn.Close()
 		return false
 	})
+	// A load balancer polling /readyz must see the drain at once.
+	if resp, _ := g.adminGet(t, "/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while draining = %d, want 503", resp.StatusCode)
+	}
 	select {
 	case err := <-stopped:
 		t.Fatalf("Shutdown returned (%v) while a request was in flight", err)

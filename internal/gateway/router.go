@@ -55,6 +55,12 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := hostOnly(r.Host)
+	// Match on the path as a servlet container would read it: "/login;x=1"
+	// is "/login" to Tomcat, so it must not escape the login route's
+	// settings by falling through to the API's defaults.
+	if strings.IndexByte(p, ';') >= 0 {
+		p = stripSegmentParams(p)
+	}
 	for _, a := range rt.apis {
 		if a.hosts != nil && !a.hosts[host] {
 			continue
@@ -111,6 +117,27 @@ func canonicalPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// stripSegmentParams removes ";params" from every path segment.
+func stripSegmentParams(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); {
+		j := strings.IndexByte(p[i:], ';')
+		if j < 0 {
+			b.WriteString(p[i:])
+			break
+		}
+		b.WriteString(p[i : i+j])
+		i += j
+		next := strings.IndexByte(p[i:], '/')
+		if next < 0 {
+			break
+		}
+		i += next
+	}
+	return b.String()
 }
 
 // hostOnly lowercases a Host header and drops the port.

@@ -292,3 +292,18 @@ func FuzzHasPathPrefix(f *testing.F) {
 		}
 	})
 }
+
+func TestStripSegmentParams(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/api/login;x=1", "/api/login"},
+		{"/api;jsessionid=1/login", "/api/login"},
+		{"/a;b/c;d/e", "/a/c/e"},
+		{"/plain", "/plain"},
+		{"/;x", "/"},
+	}
+	for _, tt := range tests {
+		if got := stripSegmentParams(tt.in); got != tt.want {
+			t.Errorf("stripSegmentParams(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,13 +45,17 @@ type RunOptions struct {
 type Service struct {
 	opts    RunOptions
 	env     *env
-	closer  func()
+	sinks   *sinkSet
 	srv     *server.Server
 	admin   *http.Server
 	adminLn net.Listener
 
 	mu  sync.Mutex // serialises reloads
 	gen *generation
+
+	// draining makes /readyz fail as soon as shutdown starts, so a load
+	// balancer stops sending new requests while in-flight ones finish.
+	draining atomic.Bool
 }
 
 // Run starts the gateway and serves until ctx is done (SIGTERM, Ctrl+C),
@@ -107,35 +112,38 @@ func Start(opts RunOptions) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	outcomes, events, closer, err := openSinks(cfg, opts.Stdout, opts.Stderr)
+	sinks, err := openSinks(cfg, opts.Stdout, opts.Stderr)
 	if err != nil {
 		return nil, err
 	}
-	e := &env{log: log, metrics: m, outcomes: append(outcomes, m), events: append(events, m)}
+	e := &env{log: log, metrics: m, outcomes: append(sinks.outcomes, m), events: append(sinks.events, m)}
 	gen, err := build(cfg, e)
 	if err != nil {
-		closer()
+		sinks.close()
 		return nil, err
 	}
-	s := &Service{opts: opts, env: e, closer: closer, gen: gen}
+	e.adoptShedder(gen)
+	s := &Service{opts: opts, env: e, sinks: sinks, gen: gen}
+	started := false
+	defer func() {
+		if !started { // undo a half start
+			s.stopAdmin(context.Background())
+			gen.close()
+			sinks.close()
+		}
+	}()
 	srvCfg := serverConfig(cfg)
 	srvCfg.Hooks = server.Hooks{ConnOpened: m.ConnOpened, ConnClosed: m.ConnClosed, ConnRejected: func(netip.Addr) { m.ConnRejected() }}
 	if s.srv, err = server.New(srvCfg, gen, log); err != nil {
-		gen.close()
-		closer()
 		return nil, err
 	}
 	if err := s.startAdmin(cfg, reg); err != nil {
-		gen.close()
-		closer()
 		return nil, err
 	}
 	if err := s.srv.Start(); err != nil {
-		s.stopAdmin(context.Background())
-		gen.close()
-		closer()
 		return nil, err
 	}
+	started = true
 	log.Info("rampart started", "http", s.srv.HTTPAddr(), "https", s.srv.HTTPSAddr(), "admin", s.AdminAddr(), "apis", len(cfg.APIs))
 	s.event(pipeline.Event{Kind: "gateway.start", Severity: pipeline.SeverityInfo, Message: "gateway started"})
 	return s, nil
@@ -180,6 +188,9 @@ func (s *Service) stopAdmin(ctx context.Context) {
 
 // ready is the admin /readyz check: serving once started.
 func (s *Service) ready() error {
+	if s.draining.Load() {
+		return errors.New("shutting down")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gen == nil {
@@ -212,6 +223,11 @@ func (s *Service) Reload() error {
 		s.env.log.Error("certificate reload refused; the current certificate stays", "error", err)
 		s.event(pipeline.Event{Kind: "tls.reload", Severity: pipeline.SeverityHigh, Message: "certificate reload refused"})
 	}
+	// logrotate's postrotate sends SIGHUP: reopen the log files so writes go
+	// to the new files instead of the renamed ones.
+	if err := s.sinks.reopen(); err != nil {
+		s.env.log.Error("reopening log files", "error", err)
+	}
 	err := s.reload()
 	s.env.metrics.Reload(err == nil)
 	if err != nil {
@@ -243,6 +259,7 @@ func (s *Service) reload() error {
 	old := s.gen
 	s.srv.SetHandler(gen)
 	s.gen = gen
+	s.env.adoptShedder(gen)
 	old.close()
 	return nil
 }
@@ -251,13 +268,14 @@ func (s *Service) reload() error {
 // bounded by listen.timeouts.shutdown and ctx.
 func (s *Service) Shutdown(ctx context.Context) error {
 	s.env.log.Info("rampart shutting down")
+	s.draining.Store(true)
 	err := s.srv.Shutdown(ctx)
 	s.stopAdmin(ctx)
 	s.mu.Lock()
 	s.gen.close()
 	s.mu.Unlock()
 	s.event(pipeline.Event{Kind: "gateway.stop", Severity: pipeline.SeverityInfo, Message: "gateway stopped"})
-	s.closer()
+	s.sinks.close()
 	return err
 }
 

@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/rampartsec/rampart/internal/config"
 	"github.com/rampartsec/rampart/internal/event"
@@ -19,54 +21,120 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// openSinks opens the access log and the event sink named in cfg. The
-// returned closer closes any files opened.
-func openSinks(cfg *config.Config, stdout, stderr io.Writer) ([]pipeline.OutcomeSink, []pipeline.EventSink, func(), error) {
-	var outcomes []pipeline.OutcomeSink
-	var events []pipeline.EventSink
-	var files []io.Closer
-	closeAll := func() {
-		for _, f := range files {
-			_ = f.Close()
-		}
-	}
-	switch w, err := openTarget(cfg.Logging.AccessLog, stdout, stderr); {
-	case err != nil:
-		return nil, nil, closeAll, fmt.Errorf("logging.access_log: %w", err)
-	case w != nil:
-		if c, ok := w.(io.Closer); ok && w != stdout && w != stderr {
-			files = append(files, c)
-		}
-		outcomes = append(outcomes, event.NewAccessLog(w))
-	}
-	switch cfg.Events.File {
-	case "off":
-	case "stdout", "-":
-		events = append(events, event.NewJSONL(stdout))
-	case "stderr":
-		events = append(events, event.NewJSONL(stderr))
-	default:
-		s, err := event.OpenJSONL(cfg.Events.File)
-		if err != nil {
-			closeAll()
-			return nil, nil, func() {}, fmt.Errorf("events.file: %w", err)
-		}
-		files = append(files, s)
-		events = append(events, s)
-	}
-	return outcomes, events, closeAll, nil
+// sinkSet is the access log and event sinks of a running gateway, with the
+// files behind them.
+type sinkSet struct {
+	outcomes []pipeline.OutcomeSink
+	events   []pipeline.EventSink
+	files    []reopener
 }
 
-// openTarget resolves "stdout", "stderr", "off" or a file path.
-func openTarget(target string, stdout, stderr io.Writer) (io.Writer, error) {
-	switch target {
-	case "off":
-		return nil, nil
-	case "stdout", "-":
-		return stdout, nil
-	case "stderr":
-		return stderr, nil
+type reopener interface {
+	Reopen() error
+	Close() error
+}
+
+// reopen reopens every log file (after rotation).
+func (s *sinkSet) reopen() error {
+	var errs []error
+	for _, f := range s.files {
+		errs = append(errs, f.Reopen())
 	}
-	// Access logs hold client addresses and user ids: private to the user.
-	return os.OpenFile(target, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	return errors.Join(errs...)
+}
+
+func (s *sinkSet) close() {
+	for _, f := range s.files {
+		_ = f.Close()
+	}
+}
+
+// openSinks opens the access log and the event sink named in cfg.
+func openSinks(cfg *config.Config, stdout, stderr io.Writer) (*sinkSet, error) {
+	s := &sinkSet{}
+	switch target := cfg.Logging.AccessLog; target {
+	case "off":
+	case "stdout", "-":
+		s.outcomes = append(s.outcomes, event.NewAccessLog(stdout))
+	case "stderr":
+		s.outcomes = append(s.outcomes, event.NewAccessLog(stderr))
+	default:
+		f, err := openLogFile(target)
+		if err != nil {
+			return nil, fmt.Errorf("logging.access_log: %w", err)
+		}
+		s.files = append(s.files, f)
+		s.outcomes = append(s.outcomes, event.NewAccessLog(f))
+	}
+	switch target := cfg.Events.File; target {
+	case "off":
+	case "stdout", "-":
+		s.events = append(s.events, event.NewJSONL(stdout))
+	case "stderr":
+		s.events = append(s.events, event.NewJSONL(stderr))
+	default:
+		j, err := event.OpenJSONL(target)
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("events.file: %w", err)
+		}
+		s.files = append(s.files, j)
+		s.events = append(s.events, j)
+	}
+	return s, nil
+}
+
+// logFile is an append-only file that can be reopened after rotation.
+type logFile struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+}
+
+// Access logs hold client addresses and user ids: private to the user.
+const logFileMode = 0o600
+
+func openLogFile(path string) (*logFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, logFileMode)
+	if err != nil {
+		return nil, err
+	}
+	return &logFile{path: path, f: f}, nil
+}
+
+func (l *logFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return 0, os.ErrClosed
+	}
+	return l.f.Write(p)
+}
+
+// Reopen opens the path again and swaps the file; on failure the old file
+// keeps receiving writes.
+func (l *logFile) Reopen() error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, logFileMode)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	old := l.f
+	l.f = f
+	l.mu.Unlock()
+	if old != nil {
+		return old.Close()
+	}
+	return nil
+}
+
+func (l *logFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
 }
