@@ -49,8 +49,8 @@ type generation struct {
 	cfg        *config.Config
 	shedder    *shed.Shedder
 	shedConfig shed.Config
-	router  *router
-	proxies []*proxy.Proxy
+	router     *router
+	proxies    []*proxy.Proxy
 }
 
 func (g *generation) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.router.ServeHTTP(w, r) }
