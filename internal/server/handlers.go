@@ -92,9 +92,38 @@ func redirectTarget(hostHeader, fallbackHost, httpsPort, escapedPath, rawQuery s
 	}
 	target := "https://" + host + escapedPath
 	if rawQuery != "" {
-		target += "?" + rawQuery
+		target += "?" + escapeQuery(rawQuery)
 	}
 	return target, true
+}
+
+// escapeQuery percent-encodes what may not appear in a URL query (RFC 3986
+// §3.4) — notably '#', which would turn the rest into a fragment, and a
+// stray '%' — keeping valid %XX escapes, so the Location header is always a
+// well-formed URL whatever request line the client sent.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '%' && i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2]):
+			b.WriteString(q[i : i+3])
+			i += 2
+		case c > ' ' && c < 0x7f && c != '%' && c != '#' && c != '"' && c != '<' && c != '>' &&
+			c != '\\' && c != '^' && c != '`' && c != '{' && c != '|' && c != '}':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 // validRedirectHost accepts IP literals and DNS-style names (letters,
