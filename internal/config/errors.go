@@ -25,7 +25,9 @@ func (e FieldError) Error() string {
 		b.WriteString(e.Field)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	// One problem, one line: a multi-line YAML value quoted in a message
+	// must not break the file:line: format tools parse.
+	b.WriteString(strings.ReplaceAll(e.Msg, "\n", `\n`))
 	return b.String()
 }
 

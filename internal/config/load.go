@@ -123,7 +123,7 @@ func (x *lineIndex) pathAt(line int) string {
 	return best
 }
 
-var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLineRe = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
 
 func syntaxError(file string, err error) FieldError {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -150,7 +150,7 @@ func decodeErrors(file string, te *yaml.TypeError, idx *lineIndex) Errors {
 	return out
 }
 
-var unmarshalRe = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+var unmarshalRe = regexp.MustCompile("(?s)^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
 
 func friendlyTypeError(msg string) string {
 	m := unmarshalRe.FindStringSubmatch(msg)
