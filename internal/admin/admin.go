@@ -2,8 +2,10 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +24,17 @@ type Options struct {
 	// Logger receives readiness failures and metric gathering errors; nil
 	// discards.
 	Logger *slog.Logger
+	// Token authenticates the /admin/ API (Authorization: Bearer TOKEN).
+	// Empty disables the API: only /metrics, /healthz and /readyz answer.
+	Token string
+	// Lists are the mark lists the API manages, by URL name: "bans",
+	// "revocations". Nil entries are absent endpoints.
+	Lists map[string]MarkList
+	// OnAction is told about every change made through the API, for the
+	// audit log and events. Nil is fine.
+	OnAction func(action string, fields map[string]string)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // scrapeTimeout bounds one /metrics request, so a stuck collector cannot
@@ -33,10 +46,14 @@ const maxConcurrentScrapes = 4
 
 // Admin is the admin listener's handler. Build it with New.
 type Admin struct {
-	metrics http.Handler
-	ready   func() error
-	log     *slog.Logger
-	mux     http.Handler
+	metrics  http.Handler
+	ready    func() error
+	log      *slog.Logger
+	mux      http.Handler
+	token    string
+	lists    map[string]MarkList
+	onAction func(string, map[string]string)
+	now      func() time.Time
 }
 
 // New validates opts and builds the handler.
@@ -44,7 +61,16 @@ func New(opts Options) (*Admin, error) {
 	if opts.Gatherer == nil {
 		return nil, errors.New("admin: a metrics gatherer is required")
 	}
-	a := &Admin{ready: opts.Ready, log: opts.Logger}
+	if opts.Token != "" && len(opts.Token) < minTokenLen {
+		return nil, fmt.Errorf("admin: the admin token must be at least %d characters", minTokenLen)
+	}
+	a := &Admin{ready: opts.Ready, log: opts.Logger, token: opts.Token, lists: opts.Lists, onAction: opts.OnAction, now: opts.Now}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.onAction == nil {
+		a.onAction = func(string, map[string]string) {}
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -78,7 +104,12 @@ func (a *Admin) routes() http.Handler {
 		{"/healthz", http.HandlerFunc(a.healthz)},
 		{"/readyz", http.HandlerFunc(a.readyz)},
 	}
+	api := a.apiHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/admin/") {
+			api.ServeHTTP(w, r)
+			return
+		}
 		for _, rt := range table {
 			if r.URL.Path != rt.path {
 				continue

@@ -70,7 +70,7 @@ var allowedImports = map[string][]string{
 	"internal/server":    {},
 	"internal/metrics":   {"internal/pipeline"},
 	"internal/event":     {"internal/pipeline"},
-	"internal/admin":     {"internal/pipeline"},
+	"internal/admin":     {"internal/pipeline", "internal/store"},
 	"internal/audit":     {"internal/pipeline"},
 	"internal/detect":    {"internal/pipeline", "internal/store"},
 	"internal/pipeline":  {},

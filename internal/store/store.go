@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Limit is a GCRA rate: Rate events per Period, with bursts of up to Burst
+// events. Rate 10, Period 1s, Burst 20 admits 20 at once, then 10 per second.
+type Limit struct {
+	Rate   int
+	Period time.Duration
+	Burst  int
+}
+
+// Valid reports whether the limit can be enforced.
+func (l Limit) Valid() bool { return l.Rate > 0 && l.Period > 0 && l.Burst > 0 }
+
+// Interval is the emission interval: the time one event's cost takes to drain.
+func (l Limit) Interval() time.Duration { return l.Period / time.Duration(l.Rate) }
+
+// Decision is the answer of a Limiter.
+type Decision struct {
+	// Allowed says whether the events were admitted (and counted).
+	Allowed bool
+	// Remaining is how many more events would be admitted right now.
+	Remaining int
+	// RetryAfter is how long until the request would be admitted (zero when
+	// allowed).
+	RetryAfter time.Duration
+	// ResetAfter is how long until the key is back to a full burst.
+	ResetAfter time.Duration
+}
+
+// Limiter decides GCRA limits. cost is the number of events a request
+// counts for (1 for most, more for expensive operations); a cost above the
+// burst is never admitted.
+type Limiter interface {
+	Allow(ctx context.Context, key string, limit Limit, cost int) (Decision, error)
+}
+
+// Counters count events per key in fixed windows.
+type Counters interface {
+	// Incr adds n to key's counter in the current window of the given
+	// length and returns the new count.
+	Incr(ctx context.Context, key string, window time.Duration, n int64) (int64, error)
+	// Reset deletes key's counter.
+	Reset(ctx context.Context, key string) error
+}
+
+// Distinct counts distinct members per key in fixed windows (e.g. distinct
+// usernames tried from one address). Counts may be approximate above a few
+// thousand members, never under-counting by more than a few percent.
+type Distinct interface {
+	// AddDistinct records member under key and returns the number of
+	// distinct members seen in the current window.
+	AddDistinct(ctx context.Context, key, member string, window time.Duration) (int64, error)
+}
+
+// Mark is an expiring record about a key: a ban of a client, a revoked
+// token id.
+type Mark struct {
+	Key    string
+	Reason string
+	// Source names who set it ("bruteforce", "admin", "detect").
+	Source string
+	Since  time.Time
+	Until  time.Time
+}
+
+// Marks stores marks in namespaces ("ban", "revoked-jti", ...). Expired
+// marks are never returned.
+type Marks interface {
+	PutMark(ctx context.Context, ns string, m Mark) error
+	GetMark(ctx context.Context, ns, key string) (Mark, bool, error)
+	// DeleteMark reports whether a mark was there.
+	DeleteMark(ctx context.Context, ns, key string) (bool, error)
+	// ListMarks returns the namespace's live marks, at most limit of them.
+	ListMarks(ctx context.Context, ns string, limit int) ([]Mark, error)
+}
+
+// Nonces remember values for a while, to refuse replays.
+type Nonces interface {
+	// FirstSeen records key for ttl and reports whether it was new. A
+	// second call within ttl returns false.
+	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// Store is everything a backend provides.
+type Store interface {
+	Limiter
+	Counters
+	Distinct
+	Marks
+	Nonces
+	Close() error
+}
+
+// ErrUnavailable wraps backend failures (Redis unreachable, timeout), so
+// callers can apply their configured fail mode.
+var ErrUnavailable = errors.New("store unavailable")
