@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunShort runs the whole harness for a moment, so it keeps compiling
+// and working: every target answers both workloads without errors, and
+// both outputs are produced. It asserts no speed.
+func TestRunShort(t *testing.T) {
+	opts, err := parseFlags([]string{"-c", "2", "-d", "200ms", "-warmup", "20ms", "-rounds", "1", "-q", "-json"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out, log bytes.Buffer
+	if err := run(ctx, opts, &out, &log); err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, log.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("decoding -json output: %v\n%s", err, out.String())
+	}
+	if got, want := len(rep.Results), len(targetNames())*len(workloads()); got != want {
+		t.Fatalf("got %d results, want %d", got, want)
+	}
+	for _, r := range rep.Results {
+		if r.Errors != 0 || r.BestRPS <= 0 || len(r.Rounds) != 1 {
+			t.Errorf("%s/%s: errors %d, best %.0f req/s, %d rounds; want 0 errors, >0 req/s, 1 round (%+v)",
+				r.Target, r.Workload, r.Errors, r.BestRPS, len(r.Rounds), r.Rounds)
+		}
+		if r.VsBareBest <= 0 || r.VsDirectBest <= 0 {
+			t.Errorf("%s/%s: ratios not computed: %+v", r.Target, r.Workload, r)
+		}
+	}
+	if log.Len() > 0 {
+		t.Errorf("gateways logged warnings:\n%s", log.String())
+	}
+
+	var table bytes.Buffer
+	if err := writeTable(&table, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range targetNames() {
+		if !strings.Contains(table.String(), name) {
+			t.Errorf("table lacks %s:\n%s", name, table.String())
+		}
+	}
+}
+
+// TestWorkloadShapes pins the request and response sizes the benchmark
+// promises, and that they are valid JSON.
+func TestWorkloadShapes(t *testing.T) {
+	for _, wl := range workloads() {
+		if wl.body == nil {
+			continue
+		}
+		if len(wl.body) != postBodyBytes || !json.Valid(wl.body) {
+			t.Errorf("%s body: %d bytes, valid JSON %v; want %d bytes of JSON", wl.name, len(wl.body), json.Valid(wl.body), postBodyBytes)
+		}
+	}
+	if b := upstreamBody(); len(b) != upstreamBodyBytes || !json.Valid(b) {
+		t.Errorf("upstream body: %d bytes, valid JSON %v; want %d bytes of JSON", len(b), json.Valid(b), upstreamBodyBytes)
+	}
+}
+
+func TestParseFlagsRejects(t *testing.T) {
+	for _, args := range [][]string{
+		{"-c", "0"}, {"-d", "0s"}, {"-rounds", "0"}, {"-targets", "nginx"}, {"-workloads", "put"}, {"-n", "-1"}, {"extra"},
+	} {
+		if _, err := parseFlags(args, &bytes.Buffer{}); err == nil {
+			t.Errorf("parseFlags(%q) = nil error, want one", args)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	sorted := make([]time.Duration, 100)
+	for i := range sorted {
+		sorted[i] = time.Duration(i + 1)
+	}
+	for _, tc := range []struct {
+		p    float64
+		want time.Duration
+	}{{0.50, 50}, {0.99, 99}, {1, 100}, {0, 1}} {
+		if got := percentile(sorted, tc.p); got != tc.want {
+			t.Errorf("percentile(1..100, %v) = %d, want %d", tc.p, got, tc.want)
+		}
+	}
+	if got := percentile(nil, 0.5); got != 0 {
+		t.Errorf("percentile(nil) = %d, want 0", got)
+	}
+}
+
+func TestRotate(t *testing.T) {
+	ts := []string{"a", "b", "c"}
+	for k, want := range []string{"abc", "bca", "cab", "abc"} {
+		if got := strings.Join(rotate(ts, k), ""); got != want {
+			t.Errorf("rotate(abc, %d) = %s, want %s", k, got, want)
+		}
+	}
+	if got := strings.Join(ts, ""); got != "abc" {
+		t.Errorf("rotate changed its input: %s", got)
+	}
+}
