@@ -6,10 +6,11 @@
 //     ({"event":{"action":"denial"}}, the form ECS documents and Elasticsearch
 //     stores), ready for Filebeat/Elastic Agent, Vector, Fluent Bit or
 //     Splunk to tail.
-//   - AccessLog (a pipeline.OutcomeSink) writes one log/slog JSON line per
-//     request with ECS field names as flat dotted keys ("http.request.method"),
-//     the form the ecs-logging specification allows and ingest pipelines
-//     expand; flat keys keep the per-request cost to a few allocations.
+//   - AccessLog (a pipeline.OutcomeSink) writes one JSON line per request
+//     (the shape log/slog's JSON handler gives, encoded by hand: no
+//     allocation per line) with ECS field names as flat dotted keys
+//     ("http.request.method"), the form the ecs-logging specification allows
+//     and ingest pipelines expand.
 //
 // Both serialise writes so concurrent requests produce whole lines, never
 // stop the gateway on a write error (they count it: Errors), and write only
