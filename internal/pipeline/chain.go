@@ -284,6 +284,9 @@ func (c *Chain) emit(s *State) {
 	o := &s.outcome
 	for i := range o.Denials {
 		d := &o.Denials[i]
+		if d.SuppressEvent {
+			continue
+		}
 		sev := d.Severity
 		if sev == "" {
 			sev = SeverityMedium

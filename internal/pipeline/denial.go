@@ -28,6 +28,12 @@ type Denial struct {
 	Category string
 	// Header holds extra response headers (e.g. RateLimit-Policy).
 	Header http.Header
+	// SuppressEvent asks the Chain not to emit a "denial" Event for this
+	// denial; it is still recorded on the Outcome. A guard that denies a
+	// flood (rate limits, bans) sets it on every denial but the first per
+	// key and window, so that a flood of requests does not become a flood
+	// of Events at the sinks and the detector.
+	SuppressEvent bool
 	// Cause is the private reason, logged and never sent.
 	Cause error
 }
