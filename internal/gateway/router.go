@@ -61,6 +61,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.IndexByte(p, ';') >= 0 {
 		p = stripSegmentParams(p)
 	}
+	method := routingMethod(r)
 	for _, a := range rt.apis {
 		if a.hosts != nil && !a.hosts[host] {
 			continue
@@ -69,7 +70,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		for _, e := range a.routes {
-			if hasPathPrefix(p, e.path) && (e.methods == nil || e.methods[r.Method]) {
+			if hasPathPrefix(p, e.path) && (e.methods == nil || e.methods[method]) {
 				e.handler.ServeHTTP(w, r)
 				return
 			}
@@ -117,6 +118,29 @@ func canonicalPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// methodOverrideHeaders are honoured by many frameworks (Rails, Express
+// method-override, ASP.NET, Symfony): a POST carrying one acts as the named
+// method upstream.
+var methodOverrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
+
+// routingMethod is the method a route is chosen by: upper-cased (frameworks
+// that treat "delete" as DELETE must not let it skip a DELETE-only route)
+// and, when a method-override header is present, the overriding method, so
+// that a POST acting as DELETE upstream meets the DELETE route's guards.
+func routingMethod(r *http.Request) string {
+	m := r.Method
+	for _, h := range methodOverrideHeaders {
+		if v := r.Header.Get(h); v != "" {
+			m = v
+			break
+		}
+	}
+	if strings.IndexFunc(m, func(c rune) bool { return c >= 'a' && c <= 'z' }) >= 0 {
+		m = strings.ToUpper(m)
+	}
+	return m
 }
 
 // stripSegmentParams removes ";params" from every path segment.

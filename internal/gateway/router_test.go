@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path"
 	"strconv"
 	"strings"
@@ -304,6 +305,26 @@ func TestStripSegmentParams(t *testing.T) {
 	for _, tt := range tests {
 		if got := stripSegmentParams(tt.in); got != tt.want {
 			t.Errorf("stripSegmentParams(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRoutingMethod(t *testing.T) {
+	tests := []struct {
+		method, override, want string
+	}{
+		{"GET", "", "GET"},
+		{"delete", "", "DELETE"},
+		{"POST", "DELETE", "DELETE"},
+		{"POST", "patch", "PATCH"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, "/x", nil)
+		if tt.override != "" {
+			r.Header.Set("X-HTTP-Method-Override", tt.override)
+		}
+		if got := routingMethod(r); got != tt.want {
+			t.Errorf("routingMethod(%s, override %q) = %s, want %s", tt.method, tt.override, got, tt.want)
 		}
 	}
 }
