@@ -6,4 +6,34 @@
 // (replicas sharing state through Redis).
 //
 // Every per-key structure is bounded: an attacker chooses the keys.
+//
+// # Backends
+//
+// NewMemory returns the in-memory Store: sharded maps with per-shard locks,
+// an injected clock, and a capacity per structure (MemoryConfig). Limiter,
+// counter, distinct and nonce tables evict (expired entries first, then the
+// soonest-expiring of a random sample); mark namespaces never evict and
+// refuse new marks with ErrFull instead, so a flood of bans cannot push an
+// older ban out.
+//
+// NewFailover wraps a shared backend (redisstore) with the fail mode chosen
+// in config, FailOpen, FailClosed or FailLocal, probes it every RetryEvery
+// while it is down, and reports each transition once (a log line and
+// OnTransition, for a metric).
+//
+//	mem, _ := store.NewMemory(store.MemoryConfig{})
+//	st, err := store.NewFailover(redis, mem, store.FailoverConfig{Mode: store.FailLocal, Replicas: 3})
+//	d, err := st.Allow(ctx, "ip:"+clientIP, store.Limit{Rate: 10, Period: time.Second, Burst: 20}, 1)
+//	if !d.Allowed { /* 429 with Retry-After: d.RetryAfter (unless RetryNever) */ }
+//
+// # Semantics shared by both backends
+//
+// Allow is GCRA (ITU-T I.371's virtual scheduling): a denied request
+// consumes nothing; cost 0 peeks; a cost above the burst is denied with
+// RetryAfter == RetryNever. Both backends compute to the nanosecond and give
+// identical decisions for the same history (checked by redisstore's tests).
+// Counters and distinct counts use fixed windows aligned to multiples of the
+// window since the Unix epoch. Windows and TTLs are at least MinDuration.
+// Distinct counts are exact up to 512 members per key, then estimates within
+// a few percent. ListMarks returns the latest-expiring marks first.
 package store

@@ -1,0 +1,198 @@
+package ban
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rampartsec/rampart/internal/pipeline"
+)
+
+// Public answers. Every ban gets the same one, whichever key matched.
+const (
+	bannedMessage      = "Access from this client is blocked for now; retry later."
+	unavailableMessage = "The service is temporarily unavailable; retry later."
+)
+
+// storeErrorRetry is the Retry-After of a fail-closed 503.
+const storeErrorRetry = time.Second
+
+// keyBufSize holds a ban key on the stack ("net:" and an IPv6 /64, or "sub:"
+// and a typical subject); longer subjects move to the heap.
+const keyBufSize = 96
+
+// Guard refuses requests from banned clients with 403. It is safe for
+// concurrent use.
+type Guard struct {
+	name       string
+	kinds      []string
+	marks      MarkReader
+	cache      *cache // nil when disabled
+	failClosed bool
+	events     *dedup
+	onBanned   func(kind string)
+	onStoreErr func()
+	log        *slog.Logger
+	now        func() time.Time
+}
+
+var _ pipeline.Guard = (*Guard)(nil)
+
+// New validates cfg and builds a Guard.
+func New(cfg Config, opts Options) (*Guard, error) {
+	st, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Marks == nil {
+		return nil, errNoMarks
+	}
+	g := &Guard{
+		name:       st.name,
+		kinds:      st.kinds,
+		marks:      opts.Marks,
+		failClosed: st.failClosed,
+		events:     newDedup(st.eventWindow, st.eventKeys),
+		onBanned:   opts.OnBanned,
+		onStoreErr: opts.OnStoreError,
+		log:        opts.Logger,
+		now:        opts.Now,
+	}
+	if st.cacheTTL > 0 {
+		g.cache = newCache(st.cacheTTL, st.cacheSize)
+	}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	return g, nil
+}
+
+// Name returns the configured name ("ban" by default).
+func (g *Guard) Name() string { return g.name }
+
+// Check refuses r when one of its keys is banned.
+func (g *Guard) Check(r *http.Request) (*http.Request, error) {
+	var buf [keyBufSize]byte
+	now := g.now()
+	for _, kind := range g.kinds {
+		key := g.appendKey(buf[:0], kind, r)
+		if key == nil {
+			continue
+		}
+		e, err := g.lookup(r, key, now)
+		if err != nil {
+			if d := g.storeFailed(r, string(key), err, now); d != nil {
+				return nil, d
+			}
+			continue
+		}
+		if e.banned && e.until.After(now) {
+			return nil, g.banned(kind, string(key), e, now)
+		}
+	}
+	return r, nil
+}
+
+// appendKey appends r's ban key of the given kind, or returns nil when r
+// has none (no client address, no identity).
+func (g *Guard) appendKey(dst []byte, kind string, r *http.Request) []byte {
+	switch kind {
+	case KindSubject:
+		id := pipeline.IdentityOf(r)
+		if id == nil || id.Subject == "" {
+			return nil
+		}
+		return append(append(dst, prefixSubject...), id.Subject...)
+	}
+	a := pipeline.ClientIP(r)
+	if !a.IsValid() {
+		return nil
+	}
+	if kind == KindIP {
+		return appendIPKey(dst, a)
+	}
+	return appendNetKey(dst, a)
+}
+
+// lookup answers from the cache, or asks the store and caches the answer.
+func (g *Guard) lookup(r *http.Request, key []byte, now time.Time) (cached, error) {
+	if g.cache != nil {
+		if e, ok := g.cache.get(key, now); ok {
+			return e, nil
+		}
+	}
+	k := string(key)
+	m, found, err := g.marks.GetMark(r.Context(), Namespace, k)
+	if err != nil {
+		// Not cached: the next request tries again. The store's own
+		// failover wrapper is what keeps a dead store from being hammered.
+		return cached{}, err
+	}
+	e := cached{banned: found, until: m.Until, reason: m.Reason, source: m.Source}
+	if g.cache != nil {
+		g.cache.put(k, e, now)
+	}
+	return e, nil
+}
+
+// Invalidate drops key (a ban key, see ParseKey) from this guard's cache,
+// so a ban or unban made through this process applies at once here. Other
+// replicas see it within their cache TTL.
+func (g *Guard) Invalidate(key string) {
+	if g.cache != nil {
+		g.cache.forget(key)
+	}
+}
+
+// banned builds the 403 for a banned key.
+func (g *Guard) banned(kind, key string, e cached, now time.Time) *pipeline.Denial {
+	if g.onBanned != nil {
+		g.onBanned(kind)
+	}
+	return &pipeline.Denial{
+		Status:        http.StatusForbidden,
+		Code:          "banned",
+		PublicMessage: bannedMessage,
+		Rule:          kind,
+		// The time left, so a client (or an operator testing) knows when
+		// to come back instead of retrying blindly.
+		RetryAfter: e.until.Sub(now),
+		Severity:   pipeline.SeverityMedium,
+		Category:   "API4:2023",
+		// One Event per banned key and window; the Outcome records every
+		// refusal.
+		SuppressEvent: !g.events.first(key, now),
+		Cause:         fmt.Errorf("%s banned until %s by %s: %s", key, e.until.UTC().Format(time.RFC3339), e.source, e.reason),
+	}
+}
+
+// storeFailed applies the fail mode: nil to go on (open), or the 503 to
+// answer (closed).
+func (g *Guard) storeFailed(r *http.Request, key string, err error, now time.Time) *pipeline.Denial {
+	if g.onStoreErr != nil {
+		g.onStoreErr()
+	}
+	first := g.events.first("store-error", now)
+	if first {
+		g.log.LogAttrs(r.Context(), slog.LevelWarn, "ban store failed",
+			slog.String("guard", g.name), slog.Bool("fail_closed", g.failClosed), slog.Any("error", err))
+	}
+	if !g.failClosed {
+		return nil
+	}
+	return &pipeline.Denial{
+		Status:        http.StatusServiceUnavailable,
+		Code:          "ban_check_unavailable",
+		PublicMessage: unavailableMessage,
+		Rule:          "store_error",
+		RetryAfter:    storeErrorRetry,
+		Severity:      pipeline.SeverityMedium,
+		Category:      "API4:2023",
+		SuppressEvent: !first,
+		Cause:         fmt.Errorf("checking ban of %s: %w", key, err),
+	}
+}
