@@ -22,6 +22,17 @@ type Config struct {
 	Limits Limits `yaml:"limits"`
 	// Hygiene configures response clean-up applied to every API.
 	Hygiene Hygiene `yaml:"hygiene"`
+	// Store configures shared state (limits, lockouts, bans, revocations).
+	Store Store `yaml:"store"`
+	// RateLimits defines rate-limit policies; APIs and routes refer to
+	// them by name, policies with global: true apply everywhere.
+	RateLimits []RateLimit `yaml:"rate_limits"`
+	// BruteForce tunes the brute-force guard of credential routes.
+	BruteForce BruteForce `yaml:"bruteforce"`
+	// Bans tunes the ban check.
+	Bans Bans `yaml:"bans"`
+	// IdentityHeaders name the headers carrying the identity upstream.
+	IdentityHeaders IdentityHeaders `yaml:"identity_headers"`
 	// APIs are the upstream APIs Rampart protects. At least one is required.
 	APIs []API `yaml:"apis"`
 }
@@ -94,6 +105,10 @@ type ServerTimeouts struct {
 type Admin struct {
 	// Listen is the admin address. Default "127.0.0.1:9901"; "off" disables it.
 	Listen string `yaml:"listen"`
+	// TokenEnv / TokenFile hold the bearer token of the /admin/ API (bans,
+	// revocations); at least 32 characters. Without one the API is off.
+	TokenEnv  string `yaml:"token_env"`
+	TokenFile string `yaml:"token_file"`
 }
 
 // Logging configures logs.
@@ -162,6 +177,10 @@ type API struct {
 	Breaker Breaker `yaml:"breaker"`
 	// MaxBodyBytes overrides limits.max_body_bytes for this API.
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
+	// RateLimits names policies (from rate_limits) applied to every route.
+	RateLimits []string `yaml:"rate_limits"`
+	// Authz is the authorization rule of routes without their own.
+	Authz *Authz `yaml:"authz"`
 	// Routes give parts of the API their own settings.
 	Routes []Route `yaml:"routes"`
 }
@@ -218,4 +237,13 @@ type Route struct {
 	Methods []string `yaml:"methods"`
 	// MaxBodyBytes overrides the API's body cap for this route.
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
+	// RateLimits names further policies for this route.
+	RateLimits []string `yaml:"rate_limits"`
+	// Cost is how many requests one call counts for in every rate limit
+	// (expensive or composite operations). Default 1.
+	Cost int `yaml:"cost"`
+	// Credential marks a login/token/reset/OTP endpoint for the brute-force guard.
+	Credential *Credential `yaml:"credential"`
+	// Authz is this route's authorization rule (replaces the API's).
+	Authz *Authz `yaml:"authz"`
 }

@@ -72,6 +72,7 @@ func (c *Config) ApplyDefaults() {
 	if c.Hygiene.StripHeaders == nil {
 		c.Hygiene.StripHeaders = append([]string(nil), DefaultStripHeaders...)
 	}
+	c.applyGuardDefaults()
 	for i := range c.APIs {
 		a := &c.APIs[i]
 		setDefault(&a.PathPrefix, DefaultPathPrefix)

@@ -46,6 +46,7 @@ func (c *Config) Validate() []FieldError {
 		v.add("logging.level", "unknown level %q (want debug, info, warn or error)", c.Logging.Level)
 	}
 	c.Limits.validate(v)
+	c.validateGuards(v)
 	for i, h := range c.Hygiene.StripHeaders {
 		if strings.TrimSpace(h) == "" || strings.ContainsAny(h, " :\r\n") {
 			v.add(fmt.Sprintf("hygiene.strip_headers[%d]", i), "invalid header name %q", h)

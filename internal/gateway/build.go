@@ -12,6 +12,7 @@ import (
 	"github.com/rampartsec/rampart/internal/metrics"
 	"github.com/rampartsec/rampart/internal/pipeline"
 	"github.com/rampartsec/rampart/internal/proxy"
+	"github.com/rampartsec/rampart/internal/store"
 )
 
 // env holds the collaborators that outlive a configuration: a reload builds
@@ -21,6 +22,9 @@ type env struct {
 	metrics  *metrics.Metrics
 	outcomes []pipeline.OutcomeSink
 	events   []pipeline.EventSink
+	// store is the shared state (memory, or Redis behind a failover); it
+	// outlives reloads.
+	store store.Store
 
 	// The shedder outlives a reload when its limits did not change, so the
 	// requests in flight on the old configuration still count against
@@ -47,6 +51,7 @@ func (e *env) adoptShedder(g *generation) {
 // its per-route chains and the per-API proxies.
 type generation struct {
 	cfg        *config.Config
+	security   *securityGuards
 	shedder    *shed.Shedder
 	shedConfig shed.Config
 	router     *router
@@ -96,7 +101,23 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 			Logger:   e.log,
 		})
 	}
-	guards := []pipeline.Stage{{Guard: shedder}, {Guard: bodies}}
+	sec, err := buildSecurity(cfg, e)
+	if err != nil {
+		return nil, err
+	}
+	g.security = sec
+	// stagesFor is the one place the guard order is decided: load shedding
+	// first (it protects everything after it), then the security guards
+	// that need no body, the body cap, and the guards that may read it.
+	stagesFor := func(api *config.API, route *config.Route) ([]pipeline.Stage, error) {
+		before, after, err := sec.routeStages(api, route)
+		if err != nil {
+			return nil, err
+		}
+		stages := append([]pipeline.Stage{{Guard: shedder}}, before...)
+		stages = append(stages, pipeline.Stage{Guard: bodies})
+		return append(stages, after...), nil
+	}
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
 		p, err := proxy.New(api.Name, proxyConfig(cfg, api), proxy.Options{
@@ -117,11 +138,16 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 				ar.hosts[hostOnly(h)] = true
 			}
 		}
-		if ar.fallback, err = newChain(pipeline.Route{API: api.Name, Route: config.DefaultRouteName}, p, guards...); err != nil {
+		stages, err := stagesFor(api, nil)
+		if err == nil {
+			ar.fallback, err = newChain(pipeline.Route{API: api.Name, Route: config.DefaultRouteName}, p, stages...)
+		}
+		if err != nil {
 			g.close()
 			return nil, err
 		}
-		for _, rc := range api.Routes {
+		for j := range api.Routes {
+			rc := &api.Routes[j]
 			entry := &routeEntry{name: rc.Name, path: rc.Path}
 			if len(rc.Methods) > 0 {
 				entry.methods = map[string]bool{}
@@ -129,7 +155,11 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 					entry.methods[m] = true
 				}
 			}
-			if entry.handler, err = newChain(pipeline.Route{API: api.Name, Route: rc.Name}, p, guards...); err != nil {
+			stages, err := stagesFor(api, rc)
+			if err == nil {
+				entry.handler, err = newChain(pipeline.Route{API: api.Name, Route: rc.Name}, p, stages...)
+			}
+			if err != nil {
 				g.close()
 				return nil, err
 			}
@@ -137,12 +167,15 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 		}
 		g.router.apis = append(g.router.apis, ar)
 	}
-	// Unrouted and malformed requests still pass the shedder and leave an
-	// Outcome, so a scan of random paths is visible and bounded too.
-	if g.router.notFound, err = newChain(pipeline.Route{}, http.HandlerFunc(notFoundHandler), pipeline.Stage{Guard: shedder}); err != nil {
+	// Unrouted and malformed requests still pass the shedder and the ban
+	// check and leave an Outcome, so a scan of random paths is visible,
+	// bounded, and refused once its source is banned.
+	if g.router.notFound, err = newChain(pipeline.Route{}, http.HandlerFunc(notFoundHandler),
+		pipeline.Stage{Guard: shedder}, pipeline.Stage{Guard: sec.ban}); err != nil {
 		return nil, err
 	}
-	if g.router.badPath, err = newChain(pipeline.Route{}, http.HandlerFunc(badPathHandler), pipeline.Stage{Guard: shedder}); err != nil {
+	if g.router.badPath, err = newChain(pipeline.Route{}, http.HandlerFunc(badPathHandler),
+		pipeline.Stage{Guard: shedder}, pipeline.Stage{Guard: sec.ban}); err != nil {
 		return nil, err
 	}
 	g.router.sortRoutes()

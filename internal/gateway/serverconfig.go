@@ -51,6 +51,8 @@ func restartOnlyChanges(old, cur *config.Config) []string {
 		{"admin", old.Admin, cur.Admin},
 		{"logging", old.Logging, cur.Logging},
 		{"events", old.Events, cur.Events},
+		{"store", old.Store, cur.Store},
+		{"bruteforce.token_guessing", old.BruteForce.TokenGuessing, cur.BruteForce.TokenGuessing},
 	} {
 		if !reflect.DeepEqual(c.old, c.cur) {
 			changed = append(changed, c.section)

@@ -116,9 +116,20 @@ func Start(opts RunOptions) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{log: log, metrics: m, outcomes: append(sinks.outcomes, m), events: append(sinks.events, m)}
+	st, err := openStore(cfg, log, m)
+	if err != nil {
+		sinks.close()
+		return nil, err
+	}
+	e := &env{log: log, metrics: m, outcomes: append(sinks.outcomes, m), events: append(sinks.events, m), store: st}
+	if err := e.addTokenGuessing(cfg); err != nil {
+		_ = st.Close()
+		sinks.close()
+		return nil, err
+	}
 	gen, err := build(cfg, e)
 	if err != nil {
+		_ = st.Close()
 		sinks.close()
 		return nil, err
 	}
@@ -129,6 +140,7 @@ func Start(opts RunOptions) (*Service, error) {
 		if !started { // undo a half start
 			s.stopAdmin(context.Background())
 			gen.close()
+			_ = st.Close()
 			sinks.close()
 		}
 	}()
@@ -164,7 +176,12 @@ func (s *Service) startAdmin(cfg *config.Config, reg prometheus.Gatherer) error 
 	if cfg.Admin.Listen == "off" {
 		return nil
 	}
-	a, err := admin.New(admin.Options{Gatherer: reg, Logger: s.env.log, Ready: s.ready})
+	token, err := secretFrom(cfg.Admin.TokenEnv, cfg.Admin.TokenFile)
+	if err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	a, err := admin.New(admin.Options{Gatherer: reg, Logger: s.env.log, Ready: s.ready, Token: token,
+		Lists: s.adminLists(), OnAction: s.adminAction})
 	if err != nil {
 		return err
 	}
@@ -275,6 +292,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	s.gen.close()
 	s.mu.Unlock()
 	s.event(pipeline.Event{Kind: "gateway.stop", Severity: pipeline.SeverityInfo, Message: "gateway stopped"})
+	_ = s.env.store.Close()
 	s.sinks.close()
 	return err
 }

@@ -58,3 +58,34 @@ func (m *Metrics) Reload(ok bool) {
 	}
 	m.reloads.WithLabelValues(result).Inc()
 }
+
+// StoreHealthy records a transition of the shared store.
+func (m *Metrics) StoreHealthy(healthy bool) {
+	if m == nil {
+		return
+	}
+	if healthy {
+		m.storeHealthy.Set(1)
+	} else {
+		m.storeHealthy.Set(0)
+	}
+}
+
+// StoreError counts a failed store call by the component that made it
+// (a fixed string: "ratelimit", "ban", "bruteforce", ...).
+func (m *Metrics) StoreError(component string) {
+	if m == nil {
+		return
+	}
+	m.storeErrors.WithLabelValues(component).Inc()
+}
+
+// Security counts a protective action: action is "rate_limited",
+// "lockout", "ban" or "banned_request"; kind its key kind or reason (fixed
+// strings from the guards).
+func (m *Metrics) Security(action, kind string) {
+	if m == nil {
+		return
+	}
+	m.security.WithLabelValues(action, kind).Inc()
+}

@@ -39,6 +39,9 @@ type Metrics struct {
 	connsRejected  prometheus.Counter
 	shed           *prometheus.CounterVec
 	reloads        *prometheus.CounterVec
+	storeHealthy   prometheus.Gauge
+	storeErrors    *prometheus.CounterVec
+	security       *prometheus.CounterVec
 
 	requestSeries seriesCache[requestKey, *requestSeries]
 	apiSeries     seriesCache[string, *apiSeries]
@@ -135,10 +138,24 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: namespace, Name: "config_reloads_total",
 			Help: "Configuration reloads, by result (success, failure).",
 		}, []string{"result"}),
+		storeHealthy: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "store_healthy",
+			Help: "1 while the shared store (Redis) answers, 0 while the configured fail mode applies.",
+		}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "store_errors_total",
+			Help: "Shared-store calls that failed, by the component that made them.",
+		}, []string{"component"}),
+		security: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "security_actions_total",
+			Help: "Rate-limit hits, lockouts and bans, by action and kind.",
+		}, []string{"action", "kind"}),
 	}
+	m.storeHealthy.Set(1)
 	for _, c := range []prometheus.Collector{
 		m.requests, m.requestBytes, m.responseBytes, m.overhead, m.upstream, m.denials, m.events,
 		m.upstreamErrors, m.openConns, m.connsRejected, m.shed, m.reloads,
+		m.storeHealthy, m.storeErrors, m.security,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: registering collector: %w", err)

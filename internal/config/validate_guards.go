@@ -1,0 +1,221 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rampartsec/rampart/internal/pipeline"
+)
+
+var headerNameRe = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
+
+// applyGuardDefaults fills the defaults of the security sections.
+func (c *Config) applyGuardDefaults() {
+	setDefault(&c.Store.Backend, "memory")
+	setDefault(&c.Store.MaxKeys, 1_000_000)
+	setDefault(&c.Store.FailMode, "local")
+	setDefault(&c.Store.Replicas, 1)
+	setDefault(&c.Store.Redis.Prefix, "rampart")
+	setDefault(&c.Store.Redis.Timeout, 50*time.Millisecond)
+	for i := range c.RateLimits {
+		p := &c.RateLimits[i]
+		setDefault(&p.Key, "ip")
+		for j := range p.Limits {
+			l := &p.Limits[j]
+			setDefault(&l.Per, time.Second)
+			setDefault(&l.Burst, l.Requests)
+		}
+	}
+	h := &c.IdentityHeaders
+	setDefault(&h.Subject, "X-Rampart-Subject")
+	setDefault(&h.Scopes, "X-Rampart-Scopes")
+	setDefault(&h.Roles, "X-Rampart-Roles")
+	setDefault(&h.Method, "X-Rampart-Auth-Method")
+	setDefault(&h.Tenant, "X-Rampart-Tenant")
+}
+
+// validateGuards checks the security sections.
+func (c *Config) validateGuards(v *validator) {
+	s := &c.Store
+	switch s.Backend {
+	case "memory":
+	case "redis":
+		if s.Redis.Addr == "" {
+			v.add("store.redis.addr", "required with backend redis")
+		} else {
+			v.addr("store.redis.addr", s.Redis.Addr)
+		}
+	default:
+		v.add("store.backend", "unknown backend %q (want memory or redis)", s.Backend)
+	}
+	if s.Redis.PasswordEnv != "" && s.Redis.PasswordFile != "" {
+		v.add("store.redis.password_env", "set password_env or password_file, not both")
+	}
+	v.file("store.redis.password_file", s.Redis.PasswordFile)
+	v.file("store.redis.ca_file", s.Redis.CAFile)
+	v.nonNegative("store.redis.timeout", s.Redis.Timeout)
+	if s.MaxKeys < 1000 {
+		v.add("store.max_keys", "must be at least 1000")
+	}
+	switch s.FailMode {
+	case "open", "closed", "local":
+	default:
+		v.add("store.fail_mode", "unknown mode %q (want open, closed or local)", s.FailMode)
+	}
+	if s.Replicas < 1 {
+		v.add("store.replicas", "must be at least 1")
+	}
+	if c.Admin.TokenEnv != "" && c.Admin.TokenFile != "" {
+		v.add("admin.token_env", "set token_env or token_file, not both")
+	}
+	v.file("admin.token_file", c.Admin.TokenFile)
+
+	policies := map[string]*RateLimit{}
+	for i := range c.RateLimits {
+		p := &c.RateLimits[i]
+		f := fmt.Sprintf("rate_limits[%d]", i)
+		if !nameRe.MatchString(p.Name) {
+			v.add(f+".name", "invalid name %q (lowercase letters, digits, - and _)", p.Name)
+		} else if policies[p.Name] != nil {
+			v.add(f+".name", "duplicate policy name %q", p.Name)
+		}
+		policies[p.Name] = p
+		if err := checkRateKey(p.Key); err != nil {
+			v.add(f+".key", "%v", err)
+		}
+		if len(p.Limits) == 0 {
+			v.add(f+".limits", "at least one limit is required")
+		}
+		for j, l := range p.Limits {
+			lf := fmt.Sprintf("%s.limits[%d]", f, j)
+			if l.Requests < 1 {
+				v.add(lf+".requests", "must be at least 1")
+			}
+			if l.Per <= 0 {
+				v.add(lf+".per", "must be positive")
+			}
+			if l.Burst < 1 {
+				v.add(lf+".burst", "must be at least 1")
+			}
+		}
+	}
+	refs := func(field string, names []string, cost int) {
+		for k, n := range names {
+			p := policies[n]
+			if p == nil {
+				v.add(fmt.Sprintf("%s[%d]", field, k), "unknown rate-limit policy %q", n)
+				continue
+			}
+			for _, l := range p.Limits {
+				if cost > l.Burst {
+					v.add(fmt.Sprintf("%s[%d]", field, k), "cost %d exceeds the burst %d of policy %q: no request could pass", cost, l.Burst, n)
+				}
+			}
+		}
+	}
+	var global []string
+	for _, p := range c.RateLimits {
+		if p.Global {
+			global = append(global, p.Name)
+		}
+	}
+	for i := range c.APIs {
+		a := &c.APIs[i]
+		f := fmt.Sprintf("apis[%d]", i)
+		refs(f+".rate_limits", a.RateLimits, 1)
+		a.Authz.validate(v, f+".authz")
+		for j := range a.Routes {
+			r := &a.Routes[j]
+			rf := fmt.Sprintf("%s.routes[%d]", f, j)
+			if r.Cost < 0 {
+				v.add(rf+".cost", "must not be negative")
+			}
+			refs(rf+".rate_limits", r.RateLimits, r.Cost)
+			if r.Cost > 1 {
+				refs(rf+".cost", append(append([]string(nil), global...), a.RateLimits...), r.Cost)
+			}
+			r.Authz.validate(v, rf+".authz")
+			if cr := r.Credential; cr != nil {
+				for k, st := range cr.FailureStatuses {
+					if st < 200 || st > 599 {
+						v.add(fmt.Sprintf("%s.credential.failure_statuses[%d]", rf, k), "invalid status %d", st)
+					}
+				}
+			}
+		}
+	}
+	c.validateIdentityHeaders(v)
+	bf := &c.BruteForce
+	if bf.AccountKeyEnv != "" && bf.AccountKeyFile != "" {
+		v.add("bruteforce.account_key_env", "set account_key_env or account_key_file, not both")
+	}
+	v.file("bruteforce.account_key_file", bf.AccountKeyFile)
+}
+
+// checkRateKey accepts ip, identity, header:NAME and claim:NAME.
+func checkRateKey(k string) error {
+	switch {
+	case k == "ip" || k == "identity":
+		return nil
+	case strings.HasPrefix(k, "header:") && headerNameRe.MatchString(k[len("header:"):]):
+		return nil
+	case strings.HasPrefix(k, "claim:") && len(k) > len("claim:") && len(k) <= 70:
+		return nil
+	}
+	return fmt.Errorf("invalid key %q (want ip, identity, header:NAME or claim:NAME)", k)
+}
+
+func (a *Authz) validate(v *validator, field string) {
+	if a == nil {
+		return
+	}
+	for i, c := range a.AllowIPs {
+		if _, err := pipeline.ParsePrefixOrAddr(c); err != nil {
+			v.add(fmt.Sprintf("%s.allow_ips[%d]", field, i), "%v", err)
+		}
+	}
+	for i, c := range a.DenyIPs {
+		if _, err := pipeline.ParsePrefixOrAddr(c); err != nil {
+			v.add(fmt.Sprintf("%s.deny_ips[%d]", field, i), "%v", err)
+		}
+	}
+	if o := a.Owner; o != nil {
+		if o.Param == "" {
+			v.add(field+".owner.param", "required")
+		}
+		switch o.In {
+		case "", "path":
+			if a.PathTemplate == "" {
+				v.add(field+".path_template", "required by an owner rule in the path")
+			} else if !strings.Contains(a.PathTemplate, "{"+o.Param+"}") {
+				v.add(field+".path_template", "has no {%s} segment", o.Param)
+			}
+		case "query", "body":
+		default:
+			v.add(field+".owner.in", "unknown location %q (want path, query or body)", o.In)
+		}
+	}
+}
+
+func (c *Config) validateIdentityHeaders(v *validator) {
+	h := c.IdentityHeaders
+	for _, f := range []struct{ field, value string }{
+		{"identity_headers.subject", h.Subject}, {"identity_headers.scopes", h.Scopes},
+		{"identity_headers.roles", h.Roles}, {"identity_headers.method", h.Method}, {"identity_headers.tenant", h.Tenant},
+	} {
+		if f.value != "off" && !headerNameRe.MatchString(f.value) {
+			v.add(f.field, "invalid header name %q", f.value)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,206 @@
+package gateway
+
+import (
+	"fmt"
+
+	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/internal/guard/authz"
+	"github.com/rampartsec/rampart/internal/guard/ban"
+	"github.com/rampartsec/rampart/internal/guard/bruteforce"
+	"github.com/rampartsec/rampart/internal/guard/ratelimit"
+	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/store"
+)
+
+// securityGuards are the generation-wide guard instances; routeStages
+// picks, per route, the ones that apply, in the fixed order:
+//
+//	ban → ip rate limits → body cap → brute force → authz → identity rate limits
+//
+// The ban check is first because it is the cheapest refusal; IP limits come
+// before any body is read or any crypto is done.
+type securityGuards struct {
+	ban        *ban.Guard
+	limiter    *ratelimit.Limiter
+	global     []string // global policy names
+	bruteforce *bruteforce.Guard
+	authz      *authz.Guard
+}
+
+func buildSecurity(cfg *config.Config, e *env) (*securityGuards, error) {
+	sg := &securityGuards{}
+	var err error
+	sg.ban, err = ban.New(ban.Config{Keys: []string{ban.KindIP, ban.KindNet}, CacheTTL: cfg.Bans.CacheTTL},
+		ban.Options{Marks: e.store, Logger: e.log,
+			OnBanned:     func(kind string) { e.metrics.Security("banned_request", kind) },
+			OnStoreError: func() { e.metrics.StoreError("ban") }})
+	if err != nil {
+		return nil, fmt.Errorf("bans: %w", err)
+	}
+	var policies []ratelimit.Policy
+	for _, p := range cfg.RateLimits {
+		key, err := ratelimit.ParseKeySpec(p.Key)
+		if err != nil {
+			return nil, fmt.Errorf("rate_limits %s: %w", p.Name, err)
+		}
+		rp := ratelimit.Policy{Name: p.Name, Key: key}
+		for _, l := range p.Limits {
+			rp.Limits = append(rp.Limits, ratelimit.Limit{Limit: store.Limit{Rate: l.Requests, Period: l.Per, Burst: l.Burst}})
+		}
+		policies = append(policies, rp)
+		if p.Global {
+			sg.global = append(sg.global, p.Name)
+		}
+	}
+	sg.limiter, err = ratelimit.New(ratelimit.Config{Policies: policies}, ratelimit.Options{
+		Limiter: e.store, Logger: e.log,
+		OnLimited:    func(policy, keyKind string) { e.metrics.Security("rate_limited", keyKind) },
+		OnStoreError: func(string) { e.metrics.StoreError("ratelimit") },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rate_limits: %w", err)
+	}
+	if endpoints := credentialEndpoints(cfg); len(endpoints) > 0 {
+		key, err := secretFrom(cfg.BruteForce.AccountKeyEnv, cfg.BruteForce.AccountKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("bruteforce: %w", err)
+		}
+		sg.bruteforce, err = bruteforce.New(bruteforceConfig(cfg, endpoints, []byte(key)), bruteforce.Options{
+			Counters: e.store, Distinct: e.store, Marks: e.store, Logger: e.log,
+			OnLockout:    func(kind string) { e.metrics.Security("lockout", kind) },
+			OnBan:        func(kind string) { e.metrics.Security("ban", kind) },
+			OnStoreError: func(string) { e.metrics.StoreError("bruteforce") },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bruteforce: %w", err)
+		}
+	}
+	sg.authz, err = authz.New(authzConfig(cfg), authz.Options{Logger: e.log})
+	if err != nil {
+		return nil, fmt.Errorf("authz: %w", err)
+	}
+	return sg, nil
+}
+
+// routeStages returns the security stages of one route (name "" for the
+// API's default route), split around the body cap.
+func (sg *securityGuards) routeStages(api *config.API, route *config.Route) (before, after []pipeline.Stage, err error) {
+	names := append(append([]string(nil), sg.global...), api.RateLimits...)
+	cost, routeName := 0, config.DefaultRouteName
+	if route != nil {
+		names = append(names, route.RateLimits...)
+		cost, routeName = route.Cost, route.Name
+	}
+	var ipPolicies, idPolicies []string
+	for _, n := range names {
+		p, _ := sg.limiter.Policy(n)
+		if p.Key.NeedsIdentity() {
+			idPolicies = append(idPolicies, n)
+		} else {
+			ipPolicies = append(ipPolicies, n)
+		}
+	}
+	before = append(before, pipeline.Stage{Guard: sg.ban})
+	if len(ipPolicies) > 0 {
+		g, err := sg.limiter.GuardWithCost("ratelimit_ip", cost, ipPolicies...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("api %s route %s: %w", api.Name, routeName, err)
+		}
+		before = append(before, pipeline.Stage{Guard: g})
+	}
+	if sg.bruteforce != nil && route != nil && route.Credential != nil {
+		after = append(after, pipeline.Stage{Guard: sg.bruteforce})
+	}
+	after = append(after, pipeline.Stage{Guard: sg.authz})
+	if len(idPolicies) > 0 {
+		g, err := sg.limiter.GuardWithCost("ratelimit_identity", cost, idPolicies...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("api %s route %s: %w", api.Name, routeName, err)
+		}
+		after = append(after, pipeline.Stage{Guard: g})
+	}
+	return before, after, nil
+}
+
+func credentialEndpoints(cfg *config.Config) map[pipeline.Route]bruteforce.Endpoint {
+	out := map[pipeline.Route]bruteforce.Endpoint{}
+	for _, a := range cfg.APIs {
+		for _, r := range a.Routes {
+			c := r.Credential
+			if c == nil {
+				continue
+			}
+			src := bruteforce.UsernameSource{JSONField: c.UsernameJSONField, FormField: c.UsernameFormField, BasicAuth: true}
+			if src.JSONField == "" {
+				src.JSONField = "username"
+			}
+			if src.FormField == "" {
+				src.FormField = "username"
+			}
+			if c.BasicAuth != nil {
+				src.BasicAuth = *c.BasicAuth
+			}
+			out[pipeline.Route{API: a.Name, Route: r.Name}] = bruteforce.Endpoint{
+				Username: src,
+				Failure:  bruteforce.FailureDetection{Statuses: c.FailureStatuses, BodyMarker: c.FailureBodyMarker},
+			}
+		}
+	}
+	return out
+}
+
+func bruteforceConfig(cfg *config.Config, endpoints map[pipeline.Route]bruteforce.Endpoint, key []byte) bruteforce.Config {
+	b := cfg.BruteForce
+	return bruteforce.Config{
+		Endpoints: endpoints,
+		Account:   bruteforce.AccountPolicy{DelayAfter: b.Account.DelayAfter, LockAfter: b.Account.LockAfter, Window: b.Account.Window},
+		IP:        bruteforce.Threshold{Failures: b.IP.Failures, Window: b.IP.Window},
+		Network:   bruteforce.NetworkPolicy{Threshold: bruteforce.Threshold{Failures: b.Network.Failures, Window: b.Network.Window}},
+		APIKey:    bruteforce.APIKeyPolicy{Threshold: bruteforce.Threshold{Failures: b.APIKey.Failures, Window: b.APIKey.Window}},
+		Delay:     bruteforce.DelayPolicy{Base: b.Delay.Base, Max: b.Delay.Max, MaxDelayed: b.Delay.MaxDelayed},
+		Lockout:   b.Lockout,
+		Stuffing: bruteforce.StuffingPolicy{Accounts: b.Stuffing.Accounts, NetworkAccounts: b.Stuffing.NetworkAccounts,
+			Window: b.Stuffing.Window, BanFor: b.Stuffing.BanFor},
+		TrustFor:   b.TrustFor,
+		AccountKey: key,
+	}
+}
+
+func authzConfig(cfg *config.Config) authz.Config {
+	h := cfg.IdentityHeaders
+	off := func(s string) string {
+		if s == "off" {
+			return ""
+		}
+		return s
+	}
+	ac := authz.Config{IdentityHeaders: &authz.IdentityHeaders{
+		Subject: off(h.Subject), Scopes: off(h.Scopes), Roles: off(h.Roles), Method: off(h.Method), Tenant: off(h.Tenant),
+	}}
+	add := func(route pipeline.Route, a *config.Authz, methods []string) {
+		if a == nil {
+			return
+		}
+		rule := authz.Rule{Scopes: a.Scopes, Roles: a.Roles, AllowIPs: a.AllowIPs, DenyIPs: a.DenyIPs, PathTemplate: a.PathTemplate}
+		if o := a.Owner; o != nil {
+			in := o.In
+			if in == "" {
+				in = authz.InPath
+			}
+			claim := o.Claim
+			if claim == "" {
+				claim = "sub"
+			}
+			rule.Owner = &authz.OwnerRule{Param: o.Param, In: in, Claim: claim, OverrideScopes: o.OverrideScopes, OverrideRoles: o.OverrideRoles}
+		}
+		ac.Rules = append(ac.Rules, authz.RouteRule{Route: route, Methods: methods, Rule: rule})
+	}
+	for _, a := range cfg.APIs {
+		add(pipeline.Route{API: a.Name}, a.Authz, nil)
+		for _, r := range a.Routes {
+			add(pipeline.Route{API: a.Name, Route: r.Name}, r.Authz, nil)
+		}
+	}
+	return ac
+}
+
