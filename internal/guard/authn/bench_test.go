@@ -1,0 +1,157 @@
+package authn
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/rampartsec/rampart/internal/sign"
+)
+
+// BenchmarkJWT measures a whole bearer-token check with cached keys next
+// to the bare signature verification of the same token, in the same run:
+// "verify" is a token seen for the first time (parse, issuer and key
+// lookup, signature, claims, identity; the verified-token cache is off),
+// "repeat" the same token again (cache hit: re-validation, no signature).
+func BenchmarkJWT(b *testing.B) {
+	clock := newClock()
+	k := sharedKeys()
+	guard := func(cacheSize int) *Guard {
+		a := mustNew(b, Config{JWT: JWTConfig{CacheSize: cacheSize, Issuers: []Issuer{{
+			Issuer: testIssuer, Audiences: []string{testAudience}, Algorithms: []string{"RS256", "ES256", "EdDSA"},
+			Keys: []StaticKey{{ID: "rsa1", Key: k.rsa}, {ID: "ec1", Key: k.ec}, {ID: "ed1", Key: k.ed}},
+		}}}}, Options{Now: clock.Now})
+		return mustGuard(b, a, Policy{Methods: []Method{MethodJWT}})
+	}
+	uncached, cached := guard(-1), guard(0)
+	claims := with(baseClaims(clock), "scope", "orders:read orders:write", "jti", "abc")
+
+	for _, tt := range []struct {
+		name   string
+		method jwt.SigningMethod
+		key    crypto.Signer
+		kid    string
+		verify func(signingInput, sig []byte) bool
+	}{
+		{"RS256", jwt.SigningMethodRS256, k.rsa, "rsa1", func(in, sig []byte) bool {
+			h := sha256.Sum256(in)
+			return rsa.VerifyPKCS1v15(&k.rsa.PublicKey, crypto.SHA256, h[:], sig) == nil
+		}},
+		{"ES256", jwt.SigningMethodES256, k.ec, "ec1", func(in, sig []byte) bool {
+			h := sha256.Sum256(in)
+			return ecdsa.Verify(&k.ec.PublicKey, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
+		}},
+		{"EdDSA", jwt.SigningMethodEdDSA, k.ed, "ed1", func(in, sig []byte) bool {
+			return ed25519.Verify(k.ed.Public().(ed25519.PublicKey), in, sig)
+		}},
+	} {
+		token := mint(b, tt.method, tt.key, tt.kid, claims)
+		dot := strings.LastIndexByte(token, '.')
+		signingInput := []byte(token[:dot])
+		sig, _ := base64.RawURLEncoding.DecodeString(token[dot+1:])
+		for _, run := range []struct {
+			name string
+			g    *Guard
+		}{{"verify", uncached}, {"repeat", cached}} {
+			b.Run(tt.name+"/"+run.name, func(b *testing.B) {
+				r := httptest.NewRequest(http.MethodGet, "/orders", nil)
+				r.Header.Set("Authorization", "Bearer "+token)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := run.g.Check(r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+		b.Run(tt.name+"/primitive", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !tt.verify(signingInput, sig) {
+					b.Fatal("does not verify")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAPIKey measures the API key check next to its primitive: one
+// SHA-256 of the key and a constant-time compare.
+func BenchmarkAPIKey(b *testing.B) {
+	key, hash, err := GenerateKey("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := mustNew(b, Config{APIKeys: APIKeyConfig{Keys: []APIKey{{ID: "bench", Hashes: []string{hash}, Scopes: []string{"a"}}}}}, Options{})
+	g := mustGuard(b, a, Policy{Methods: []Method{MethodAPIKey}})
+	b.Run("guard", func(b *testing.B) {
+		r := httptest.NewRequest(http.MethodGet, "/orders", nil)
+		r.Header.Set("X-API-Key", key)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := g.Check(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	want, _ := hex.DecodeString(strings.TrimPrefix(hash, "sha256:"))
+	b.Run("primitive", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sum := sha256.Sum256([]byte(key))
+			if subtle.ConstantTimeCompare(sum[:], want) != 1 {
+				b.Fatal("mismatch")
+			}
+		}
+	})
+}
+
+// BenchmarkSignature measures an RFC 9421 Ed25519 check of a GET (parse,
+// policy, base, verify; nonces off so one signed request can repeat) next
+// to ed25519.Verify over the same base.
+func BenchmarkSignature(b *testing.B) {
+	clock := newClock()
+	k := sharedKeys()
+	a := mustNew(b, Config{Signatures: SignatureConfig{AllowNoNonce: true, Keys: []SignatureKey{{ID: "p", Public: k.ed.Public()}}}},
+		Options{Now: clock.Now})
+	g := mustGuard(b, a, Policy{Methods: []Method{MethodSignature}})
+	r := httptest.NewRequest(http.MethodGet, "https://api.example/orders?page=2", nil)
+	if err := sign.SignRequest(r, sign.Key{ID: "p", Algorithm: sign.Ed25519, Private: k.ed},
+		sign.Options{NoNonce: true, Created: clock.Now().Add(-time.Second)}); err != nil {
+		b.Fatal(err)
+	}
+	sigs, err := sign.ParseSignatures(r.Header)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, _ := sign.Base(r, &sigs[0].Params)
+	b.Run("guard", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := g.Check(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("primitive", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !ed25519.Verify(k.ed.Public().(ed25519.PublicKey), base, sigs[0].Value) {
+				b.Fatal("does not verify")
+			}
+		}
+	})
+}
