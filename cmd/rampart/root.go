@@ -20,7 +20,8 @@ of service, broken authorization, data exfiltration) and records what it saw.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newValidateCommand(), newDemoCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newValidateCommand(), newDemoCommand(), newVersionCommand(),
+		newKeysCommand(), newSignCommand())
 	return root
 }
 

@@ -61,7 +61,7 @@ func TestEveryPackageHasDoc(t *testing.T) {
 // import no module package. The rules keep the spine small and the
 // composition explicit: only the composition root knows concrete parts.
 var allowedImports = map[string][]string{
-	"cmd/rampart":               {"internal/gateway", "internal/config", "internal/demo", "internal/sampleapi", "internal/attack", "internal/audit"},
+	"cmd/rampart":               {"internal/gateway", "internal/config", "internal/demo", "internal/sampleapi", "internal/attack", "internal/audit", "internal/sign", "internal/guard/authn"},
 	"internal/demo":             {"internal/gateway", "internal/config", "internal/sampleapi", "examples"},
 	"internal/gateway":          {"internal/"},
 	"internal/config":           {"internal/pipeline"},

@@ -33,6 +33,8 @@ type Config struct {
 	Bans Bans `yaml:"bans"`
 	// IdentityHeaders name the headers carrying the identity upstream.
 	IdentityHeaders IdentityHeaders `yaml:"identity_headers"`
+	// Authentication configures API keys, JWT issuers, mTLS and signatures.
+	Authentication Authentication `yaml:"authentication"`
 	// APIs are the upstream APIs Rampart protects. At least one is required.
 	APIs []API `yaml:"apis"`
 }
@@ -179,6 +181,8 @@ type API struct {
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
 	// RateLimits names policies (from rate_limits) applied to every route.
 	RateLimits []string `yaml:"rate_limits"`
+	// Auth is how routes without their own `auth` authenticate.
+	Auth *RouteAuth `yaml:"auth"`
 	// Authz is the authorization rule of routes without their own.
 	Authz *Authz `yaml:"authz"`
 	// Routes give parts of the API their own settings.
@@ -244,6 +248,10 @@ type Route struct {
 	Cost int `yaml:"cost"`
 	// Credential marks a login/token/reset/OTP endpoint for the brute-force guard.
 	Credential *Credential `yaml:"credential"`
+	// Auth is how this route authenticates (replaces the API's).
+	Auth *RouteAuth `yaml:"auth"`
 	// Authz is this route's authorization rule (replaces the API's).
 	Authz *Authz `yaml:"authz"`
+	// Objects protects this route's direct object access (BOLA).
+	Objects *Objects `yaml:"objects"`
 }

@@ -26,7 +26,7 @@ func fieldPaths(t reflect.Type, prefix string) []string {
 			ft = ft.Elem()
 		}
 		switch {
-		case ft.Kind() == reflect.Struct && ft != durationType:
+		case ft.Kind() == reflect.Struct && ft != timeType:
 			out = append(out, fieldPaths(ft, path+".")...)
 		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
 			out = append(out, fieldPaths(ft.Elem(), path+"[].")...)

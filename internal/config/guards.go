@@ -153,3 +153,40 @@ type IdentityHeaders struct {
 	// Tenant header. Default X-Rampart-Tenant.
 	Tenant string `yaml:"tenant"`
 }
+
+// Objects protects direct object access by opaque ids (BOLA/IDOR): a
+// subject may access an id only after the API served it that id.
+type Objects struct {
+	// Type names the kind of object ("item", "order"). Default: param.
+	Type string `yaml:"type"`
+	// PathTemplate locates the id in the path: "/api/items/{id}". Required.
+	PathTemplate string `yaml:"path_template"`
+	// Param is the template parameter holding the id. Required.
+	Param string `yaml:"param"`
+	// Methods that access one object. Default all but POST.
+	Methods []string `yaml:"methods"`
+	// TTL is how long a served id stays allowed. Default 24h.
+	TTL time.Duration `yaml:"ttl"`
+	// Unknown is "deny" (default: 403) or "flag" (pass, record an event).
+	Unknown string `yaml:"unknown"`
+	// OverrideScopes / OverrideRoles see every object (administrators).
+	OverrideScopes []string `yaml:"override_scopes"`
+	OverrideRoles  []string `yaml:"override_roles"`
+	// Learn lists the routes of this API whose responses reveal ids.
+	Learn []ObjectsLearn `yaml:"learn"`
+}
+
+// ObjectsLearn is a route whose 2xx JSON responses teach ids.
+type ObjectsLearn struct {
+	// Route is a route name of the same API (or "default"). Required.
+	Route string `yaml:"route"`
+	// Methods whose responses teach. Default GET and POST.
+	Methods []string `yaml:"methods"`
+	// IDPointer is a JSON pointer to the id of a single-object response ("/id").
+	IDPointer string `yaml:"id_pointer"`
+	// ListPointer points at an array of objects ("" = top-level array when
+	// item_id_pointer is set).
+	ListPointer string `yaml:"list_pointer"`
+	// ItemIDPointer is the id inside each array element ("/id").
+	ItemIDPointer string `yaml:"item_id_pointer"`
+}

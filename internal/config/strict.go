@@ -9,9 +9,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var (
-	durationType = reflect.TypeOf(time.Duration(0))
-)
+// timeType is decoded as a scalar (RFC 3339), not walked as a struct.
+var timeType = reflect.TypeOf(time.Time{})
 
 // checkKnownFields walks the YAML tree beside the Go type: unknown and
 // duplicate keys are errors (a typo such as "upstream:" must not silently
@@ -25,7 +24,7 @@ func checkKnownFields(file string, n *yaml.Node, t reflect.Type, path string, id
 		n = n.Alias
 	}
 	switch {
-	case t.Kind() == reflect.Struct && t != durationType:
+	case t.Kind() == reflect.Struct && t != timeType:
 		if n.Kind != yaml.MappingNode {
 			if !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 				*errs = append(*errs, FieldError{File: file, Line: n.Line, Field: path, Msg: "want a mapping"})
@@ -53,6 +52,15 @@ func checkKnownFields(file string, n *yaml.Node, t reflect.Type, path string, id
 			}
 			idx.add(child, key.Line)
 			checkKnownFields(file, val, ft, child, idx, errs)
+		}
+	case t.Kind() == reflect.Map && t.Elem().Kind() == reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			child := fmt.Sprintf("%s[%s]", path, n.Content[i].Value)
+			idx.add(child, n.Content[i].Line)
+			checkKnownFields(file, n.Content[i+1], t.Elem(), child, idx, errs)
 		}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
 		if n.Kind != yaml.SequenceNode {

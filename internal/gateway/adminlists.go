@@ -2,9 +2,12 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/rampartsec/rampart/internal/admin"
 	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/internal/guard/authn"
 	"github.com/rampartsec/rampart/internal/guard/ban"
 	"github.com/rampartsec/rampart/internal/guard/bruteforce"
 	"github.com/rampartsec/rampart/internal/pipeline"
@@ -14,7 +17,8 @@ import (
 // adminLists are the mark lists the admin API manages.
 func (s *Service) adminLists() map[string]admin.MarkList {
 	return map[string]admin.MarkList{
-		"bans": &banList{svc: s},
+		"bans":        &banList{svc: s},
+		"revocations": &revocationList{svc: s},
 	}
 }
 
@@ -89,4 +93,75 @@ func (e *env) addTokenGuessing(cfg *config.Config) error {
 	}
 	e.events = append(e.events, sink)
 	return nil
+}
+
+// revocationList is /admin/revocations: keys "jti:<token id>" or
+// "sub:<subject>", kept in the store where every replica's authn guard
+// checks them.
+type revocationList struct{ svc *Service }
+
+func (l *revocationList) revocations() (*authn.Revocations, error) {
+	return authn.NewRevocations(l.svc.env.store, nil)
+}
+
+func splitRevocationKey(key string) (authn.RevocationKind, string, error) {
+	kind, value, ok := strings.Cut(key, ":")
+	if !ok || value == "" || len(value) > 512 {
+		return "", "", errors.New(`key must be "jti:<token id>" or "sub:<subject>"`)
+	}
+	k, err := authn.ParseRevocationKind(kind)
+	if err != nil {
+		return "", "", errors.New(`key must be "jti:<token id>" or "sub:<subject>"`)
+	}
+	return k, value, nil
+}
+
+func (l *revocationList) List(ctx context.Context, limit int) ([]store.Mark, error) {
+	r, err := l.revocations()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Mark
+	for _, kind := range []string{"jti", "sub"} {
+		k, _ := authn.ParseRevocationKind(kind)
+		marks, err := r.ListRevocations(ctx, k, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range marks {
+			m.Key = kind + ":" + m.Key
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (l *revocationList) Put(ctx context.Context, m store.Mark) error {
+	kind, value, err := splitRevocationKey(m.Key)
+	if err != nil {
+		return err
+	}
+	r, err := l.revocations()
+	if err != nil {
+		return err
+	}
+	m.Key = value
+	return r.Revoke(ctx, kind, m)
+}
+
+func (l *revocationList) Delete(ctx context.Context, key string) (bool, error) {
+	kind, value, err := splitRevocationKey(key)
+	if err != nil {
+		return false, nil
+	}
+	r, err := l.revocations()
+	if err != nil {
+		return false, err
+	}
+	return r.Unrevoke(ctx, kind, value)
+}
+
+func (l *revocationList) Validate(key string) error {
+	_, _, err := splitRevocationKey(key)
+	return err
 }

@@ -66,6 +66,7 @@ func (g *generation) close() {
 	for _, p := range g.proxies {
 		_ = p.Close()
 	}
+	g.security.close()
 }
 
 // build compiles cfg into a generation. The guard order is fixed here, in

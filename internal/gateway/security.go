@@ -4,9 +4,11 @@ import (
 	"fmt"
 
 	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/internal/guard/authn"
 	"github.com/rampartsec/rampart/internal/guard/authz"
 	"github.com/rampartsec/rampart/internal/guard/ban"
 	"github.com/rampartsec/rampart/internal/guard/bruteforce"
+	"github.com/rampartsec/rampart/internal/guard/objects"
 	"github.com/rampartsec/rampart/internal/guard/ratelimit"
 	"github.com/rampartsec/rampart/internal/pipeline"
 	"github.com/rampartsec/rampart/internal/store"
@@ -24,7 +26,17 @@ type securityGuards struct {
 	limiter    *ratelimit.Limiter
 	global     []string // global policy names
 	bruteforce *bruteforce.Guard
+	authn      *authn.Authenticator
 	authz      *authz.Guard
+	objects    *objects.Guard
+	objRoutes  map[pipeline.Route]bool
+}
+
+// close stops the authenticator's background JWKS refreshes.
+func (sg *securityGuards) close() {
+	if sg != nil && sg.authn != nil {
+		_ = sg.authn.Close()
+	}
 }
 
 func buildSecurity(cfg *config.Config, e *env) (*securityGuards, error) {
@@ -65,7 +77,13 @@ func buildSecurity(cfg *config.Config, e *env) (*securityGuards, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bruteforce: %w", err)
 		}
-		sg.bruteforce, err = bruteforce.New(bruteforceConfig(cfg, endpoints, []byte(key)), bruteforce.Options{
+		// No key configured: nil asks bruteforce.New for a random one per
+		// process ([]byte("") is not nil, and would be refused as too short).
+		var accountKey []byte
+		if key != "" {
+			accountKey = []byte(key)
+		}
+		sg.bruteforce, err = bruteforce.New(bruteforceConfig(cfg, endpoints, accountKey), bruteforce.Options{
 			Counters: e.store, Distinct: e.store, Marks: e.store, Logger: e.log,
 			OnLockout:    func(kind string) { e.metrics.Security("lockout", kind) },
 			OnBan:        func(kind string) { e.metrics.Security("ban", kind) },
@@ -78,6 +96,13 @@ func buildSecurity(cfg *config.Config, e *env) (*securityGuards, error) {
 	sg.authz, err = authz.New(authzConfig(cfg), authz.Options{Logger: e.log})
 	if err != nil {
 		return nil, fmt.Errorf("authz: %w", err)
+	}
+	if sg.authn, err = buildAuthn(cfg, e); err != nil {
+		return nil, fmt.Errorf("authentication: %w", err)
+	}
+	if sg.objects, sg.objRoutes, err = buildObjects(cfg, e); err != nil {
+		sg.close()
+		return nil, err
 	}
 	return sg, nil
 }
@@ -111,7 +136,21 @@ func (sg *securityGuards) routeStages(api *config.API, route *config.Route) (bef
 	if sg.bruteforce != nil && route != nil && route.Credential != nil {
 		after = append(after, pipeline.Stage{Guard: sg.bruteforce})
 	}
+	policy, err := routeAuthPolicy(api, route)
+	if err != nil {
+		return nil, nil, fmt.Errorf("api %s route %s: %w", api.Name, routeName, err)
+	}
+	if policy != nil {
+		g, err := sg.authn.Guard(*policy)
+		if err != nil {
+			return nil, nil, fmt.Errorf("api %s route %s: %w", api.Name, routeName, err)
+		}
+		after = append(after, pipeline.Stage{Guard: g})
+	}
 	after = append(after, pipeline.Stage{Guard: sg.authz})
+	if sg.objects != nil && sg.objRoutes[pipeline.Route{API: api.Name, Route: routeName}] {
+		after = append(after, pipeline.Stage{Guard: sg.objects})
+	}
 	if len(idPolicies) > 0 {
 		g, err := sg.limiter.GuardWithCost("ratelimit_identity", cost, idPolicies...)
 		if err != nil {
@@ -203,4 +242,3 @@ func authzConfig(cfg *config.Config) authz.Config {
 	}
 	return ac
 }
-
