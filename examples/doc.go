@@ -5,10 +5,16 @@ package examples
 
 import "embed"
 
-// Files holds every *.yaml example in this directory.
+// Files holds every example in this directory: the *.yaml configurations
+// and demo-jwt-secret.b64, the HS256 key the demo's sample API signs tokens
+// with and its gateway verifies them with. It protects nothing but the
+// loopback demo; never reuse it.
 //
-//go:embed *.yaml
+//go:embed *.yaml demo-jwt-secret.b64
 var Files embed.FS
+
+// DemoJWTSecret is the file name of the demo's token key.
+const DemoJWTSecret = "demo-jwt-secret.b64"
 
 // Demo is the configuration `rampart demo` starts the gateway with; the demo
 // replaces the upstream with the sample API it starts.

@@ -65,6 +65,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		}
 	}
 	cfg.ApplyDefaults()
+	resolvePaths(&cfg, file)
 	for _, fe := range cfg.Validate() {
 		if badFields[fe.Field] {
 			continue

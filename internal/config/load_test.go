@@ -165,3 +165,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestRelativeFilePathsResolveAgainstConfigDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "secret.b64"), []byte("c2VjcmV0"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := `
+authentication:
+  jwt:
+    issuers:
+      - {issuer: x, audiences: [y], algorithms: [HS256], key_files: [{path: secret.b64}]}
+apis: [{name: a, upstreams: ["http://127.0.0.1:1"]}]
+`
+	path := filepath.Join(dir, "rampart.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Authentication.JWT.Issuers[0].KeyFiles[0].Path, filepath.Join(dir, "secret.b64"); got != want {
+		t.Errorf("key file path = %q, want %q", got, want)
+	}
+}

@@ -3,11 +3,14 @@ package demo
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,13 +39,22 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Listen == "" {
 		opts.Listen = "127.0.0.1:8080"
 	}
-	sample, err := sampleapi.Start(ctx, sampleapi.Config{}, "127.0.0.1:0")
+	dir, err := os.MkdirTemp("", "rampart-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	secret, err := writeExamples(dir)
+	if err != nil {
+		return err
+	}
+	sample, err := sampleapi.Start(ctx, sampleapi.Config{JWTSecret: string(secret)}, "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("starting the sample api: %w", err)
 	}
 	defer sample.Close()
 
-	svc, err := startGateway(opts, sample.URL())
+	svc, err := startGateway(opts, filepath.Join(dir, examples.Demo), sample.URL())
 	if err != nil {
 		return err
 	}
@@ -83,16 +95,28 @@ Press Ctrl+C to stop.
 	return nil
 }
 
-// startGateway loads the embedded demo configuration, points it at the
-// sample API and starts it, falling back to free ports when the defaults
-// are taken.
-func startGateway(opts Options, upstream string) (*gateway.Service, error) {
-	data, err := examples.Files.ReadFile(examples.Demo)
-	if err != nil {
-		return nil, err
+// writeExamples copies the embedded demo configuration and its token key
+// into dir (relative paths in the configuration resolve against it) and
+// returns the key for the sample API.
+func writeExamples(dir string) ([]byte, error) {
+	for _, name := range []string{examples.Demo, examples.DemoJWTSecret} {
+		data, err := examples.Files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			return nil, err
+		}
 	}
+	b64, _ := examples.Files.ReadFile(examples.DemoJWTSecret)
+	return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b64)))
+}
+
+// startGateway loads the demo configuration, points it at the sample API
+// and starts it, falling back to free ports when the defaults are taken.
+func startGateway(opts Options, configPath, upstream string) (*gateway.Service, error) {
 	load := func(listen, admin string) (*gateway.Service, error) {
-		cfg, err := config.Parse("examples/"+examples.Demo, data)
+		cfg, err := config.Load(configPath)
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +161,18 @@ func runAttacks(ctx context.Context, directURL, gatewayURL string) ([]result, er
 }
 
 func try(ctx context.Context, client *http.Client, base string, a attack, token string) (bool, error) {
+	var last bool
+	for i := 0; i < max(a.repeat, 1); i++ {
+		ok, err := tryOnce(ctx, client, base, a, token)
+		if err != nil {
+			return false, err
+		}
+		last = ok
+	}
+	return last, nil
+}
+
+func tryOnce(ctx context.Context, client *http.Client, base string, a attack, token string) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, a.method, base+a.path, bytes.NewReader(a.body))
 	if err != nil {
 		return false, err

@@ -19,6 +19,13 @@ type principal struct {
 	Role     string
 }
 
+// TokenIssuer and TokenAudience are the iss and aud of the tokens the
+// sample API issues, for a gateway configured to verify them.
+const (
+	TokenIssuer   = "sampleapi"
+	TokenAudience = "sample-api"
+)
+
 // tokenClaims are the claims of an access token: sub is the username.
 type tokenClaims struct {
 	Role string `json:"role"`
@@ -102,6 +109,8 @@ func (a *API) issueToken(username, role string) (string, error) {
 	claims := tokenClaims{
 		Role: role,
 		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    TokenIssuer,
+			Audience:  jwt.ClaimStrings{TokenAudience},
 			Subject:   username,
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(tokenTTL)),
