@@ -35,6 +35,8 @@ type Config struct {
 	IdentityHeaders IdentityHeaders `yaml:"identity_headers"`
 	// Authentication configures API keys, JWT issuers, mTLS and signatures.
 	Authentication Authentication `yaml:"authentication"`
+	// Audit configures the tamper-evident audit log.
+	Audit Audit `yaml:"audit"`
 	// APIs are the upstream APIs Rampart protects. At least one is required.
 	APIs []API `yaml:"apis"`
 }

@@ -34,6 +34,11 @@ func (c *Config) applyGuardDefaults() {
 	setDefault(&h.Roles, "X-Rampart-Roles")
 	setDefault(&h.Method, "X-Rampart-Auth-Method")
 	setDefault(&h.Tenant, "X-Rampart-Tenant")
+	a := &c.Audit
+	setDefault(&a.Fsync, "interval")
+	setDefault(&a.OnFull, "block")
+	setDefault(&a.Outcomes, "all")
+	setDefault(&a.OnAuditFailure, "serve")
 }
 
 // validateGuards checks the security sections.
@@ -148,6 +153,7 @@ func (c *Config) validateGuards(v *validator) {
 	}
 	c.validateIdentityHeaders(v)
 	c.validateAuth(v)
+	c.validateAudit(v)
 	bf := &c.BruteForce
 	if bf.AccountKeyEnv != "" && bf.AccountKeyFile != "" {
 		v.add("bruteforce.account_key_env", "set account_key_env or account_key_file, not both")
@@ -209,6 +215,42 @@ func (c *Config) validateIdentityHeaders(v *validator) {
 		if f.value != "off" && !headerNameRe.MatchString(f.value) {
 			v.add(f.field, "invalid header name %q", f.value)
 		}
+	}
+}
+
+func (c *Config) validateAudit(v *validator) {
+	a := c.Audit
+	if a.Dir == "" {
+		return
+	}
+	if (a.HMACKeyEnv == "") == (a.HMACKeyFile == "") {
+		v.add("audit.hmac_key_env", "set exactly one of hmac_key_env and hmac_key_file")
+	}
+	v.file("audit.hmac_key_file", a.HMACKeyFile)
+	if a.SigningKeyFile == "" {
+		v.add("audit.signing_key_file", "required: checkpoints are signed (rampart audit keygen makes a key)")
+	}
+	v.file("audit.signing_key_file", a.SigningKeyFile)
+	checks := []struct{ field, value, allowed string }{
+		{"audit.fsync", a.Fsync, "always interval never"},
+		{"audit.on_full", a.OnFull, "block drop"},
+		{"audit.outcomes", a.Outcomes, "all denied"},
+		{"audit.on_audit_failure", a.OnAuditFailure, "serve refuse"},
+	}
+	for _, ch := range checks {
+		if !contains(strings.Fields(ch.allowed), ch.value) {
+			v.add(ch.field, "unknown value %q (want one of: %s)", ch.value, ch.allowed)
+		}
+	}
+	for _, d := range []struct {
+		field string
+		value time.Duration
+	}{{"audit.checkpoint_interval", a.CheckpointInterval}, {"audit.fsync_interval", a.FsyncInterval},
+		{"audit.segment_max_age", a.SegmentMaxAge}, {"audit.retain_max_age", a.RetainMaxAge}} {
+		v.nonNegative(d.field, d.value)
+	}
+	if a.CheckpointEvery < 0 || a.QueueSize < 0 {
+		v.add("audit.queue_size", "counts must not be negative")
 	}
 }
 

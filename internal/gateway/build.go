@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/rampartsec/rampart/internal/audit"
 	"github.com/rampartsec/rampart/internal/config"
 	"github.com/rampartsec/rampart/internal/guard/bodylimit"
 	"github.com/rampartsec/rampart/internal/guard/shed"
@@ -25,12 +26,23 @@ type env struct {
 	// store is the shared state (memory, or Redis behind a failover); it
 	// outlives reloads.
 	store store.Store
+	// audit is the tamper-evident log, nil when off.
+	audit *audit.Log
 
 	// The shedder outlives a reload when its limits did not change, so the
 	// requests in flight on the old configuration still count against
 	// limits.max_concurrent (a reload must not double the allowance).
 	shedder    *shed.Shedder
 	shedConfig shed.Config
+}
+
+// closeAudit flushes and closes the audit log (a final checkpoint).
+func (e *env) closeAudit() {
+	if e.audit != nil {
+		if err := e.audit.Close(); err != nil {
+			e.log.Error("closing the audit log", "error", err)
+		}
+	}
 }
 
 // shedderFor returns the current shedder when cfg is unchanged, else a new
@@ -115,7 +127,11 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 		if err != nil {
 			return nil, err
 		}
-		stages := append([]pipeline.Stage{{Guard: shedder}}, before...)
+		stages := []pipeline.Stage{{Guard: shedder}}
+		if e.audit != nil && cfg.Audit.OnAuditFailure == "refuse" {
+			stages = append(stages, pipeline.Stage{Guard: auditGate{log: e.audit}})
+		}
+		stages = append(stages, before...)
 		stages = append(stages, pipeline.Stage{Guard: bodies})
 		return append(stages, after...), nil
 	}

@@ -53,6 +53,7 @@ func restartOnlyChanges(old, cur *config.Config) []string {
 		{"events", old.Events, cur.Events},
 		{"store", old.Store, cur.Store},
 		{"bruteforce.token_guessing", old.BruteForce.TokenGuessing, cur.BruteForce.TokenGuessing},
+		{"audit", old.Audit, cur.Audit},
 	} {
 		if !reflect.DeepEqual(c.old, c.cur) {
 			changed = append(changed, c.section)

@@ -122,13 +122,24 @@ func Start(opts RunOptions) (*Service, error) {
 		return nil, err
 	}
 	e := &env{log: log, metrics: m, outcomes: append(sinks.outcomes, m), events: append(sinks.events, m), store: st}
+	if e.audit, err = openAudit(cfg, e); err != nil {
+		_ = st.Close()
+		sinks.close()
+		return nil, err
+	}
+	if e.audit != nil {
+		e.outcomes = append(e.outcomes, e.audit)
+		e.events = append(e.events, e.audit)
+	}
 	if err := e.addTokenGuessing(cfg); err != nil {
+		e.closeAudit()
 		_ = st.Close()
 		sinks.close()
 		return nil, err
 	}
 	gen, err := build(cfg, e)
 	if err != nil {
+		e.closeAudit()
 		_ = st.Close()
 		sinks.close()
 		return nil, err
@@ -140,6 +151,7 @@ func Start(opts RunOptions) (*Service, error) {
 		if !started { // undo a half start
 			s.stopAdmin(context.Background())
 			gen.close()
+			e.closeAudit()
 			_ = st.Close()
 			sinks.close()
 		}
@@ -292,6 +304,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	s.gen.close()
 	s.mu.Unlock()
 	s.event(pipeline.Event{Kind: "gateway.stop", Severity: pipeline.SeverityInfo, Message: "gateway stopped"})
+	s.env.closeAudit()
 	_ = s.env.store.Close()
 	s.sinks.close()
 	return err

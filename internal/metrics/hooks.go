@@ -1,5 +1,7 @@
 package metrics
 
+import "time"
+
 // Hooks for the components that see what the pipeline does not: the server
 // (connections, shedding), the proxy (upstream failures) and the config
 // loader (reloads). Each is safe on a nil *Metrics.
@@ -88,4 +90,33 @@ func (m *Metrics) Security(action, kind string) {
 		return
 	}
 	m.security.WithLabelValues(action, kind).Inc()
+}
+
+// AuditQueueDepth, AuditWriteLatency, AuditDropped and AuditFailed are the
+// audit log's hooks.
+func (m *Metrics) AuditQueueDepth(n int) {
+	if m != nil {
+		m.auditQueue.Set(float64(n))
+	}
+}
+
+// AuditWriteLatency observes one batch write.
+func (m *Metrics) AuditWriteLatency(d time.Duration) {
+	if m != nil {
+		m.auditLatency.Observe(d.Seconds())
+	}
+}
+
+// AuditDropped counts a dropped audit record.
+func (m *Metrics) AuditDropped() {
+	if m != nil {
+		m.auditDropped.Inc()
+	}
+}
+
+// AuditFailed counts a failed audit write or sync.
+func (m *Metrics) AuditFailed(error) {
+	if m != nil {
+		m.auditFailures.Inc()
+	}
 }

@@ -42,6 +42,10 @@ type Metrics struct {
 	storeHealthy   prometheus.Gauge
 	storeErrors    *prometheus.CounterVec
 	security       *prometheus.CounterVec
+	auditQueue     prometheus.Gauge
+	auditLatency   prometheus.Histogram
+	auditDropped   prometheus.Counter
+	auditFailures  prometheus.Counter
 
 	requestSeries seriesCache[requestKey, *requestSeries]
 	apiSeries     seriesCache[string, *apiSeries]
@@ -150,12 +154,30 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: namespace, Name: "security_actions_total",
 			Help: "Rate-limit hits, lockouts and bans, by action and kind.",
 		}, []string{"action", "kind"}),
+		auditQueue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "audit_queue_depth",
+			Help: "Records waiting to be written to the audit log.",
+		}),
+		auditLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "audit_write_seconds",
+			Help:    "Time to write (and, with fsync always, sync) one batch of audit records.",
+			Buckets: overheadBuckets,
+		}),
+		auditDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "audit_dropped_total",
+			Help: "Audit records dropped (queue full in drop mode, or the log failing).",
+		}),
+		auditFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "audit_write_failures_total",
+			Help: "Failed writes or syncs of the audit log.",
+		}),
 	}
 	m.storeHealthy.Set(1)
 	for _, c := range []prometheus.Collector{
 		m.requests, m.requestBytes, m.responseBytes, m.overhead, m.upstream, m.denials, m.events,
 		m.upstreamErrors, m.openConns, m.connsRejected, m.shed, m.reloads,
 		m.storeHealthy, m.storeErrors, m.security,
+		m.auditQueue, m.auditLatency, m.auditDropped, m.auditFailures,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: registering collector: %w", err)
