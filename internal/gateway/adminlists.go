@@ -70,6 +70,7 @@ func (b *banList) invalidate(key string) {
 	b.svc.mu.Unlock()
 	if gen != nil && gen.security != nil {
 		gen.security.ban.Invalidate(key)
+		gen.security.banSubject.Invalidate(key)
 	}
 }
 

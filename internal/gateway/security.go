@@ -23,6 +23,7 @@ import (
 // before any body is read or any crypto is done.
 type securityGuards struct {
 	ban        *ban.Guard
+	banSubject *ban.Guard // after authn: bans by subject
 	limiter    *ratelimit.Limiter
 	global     []string // global policy names
 	bruteforce *bruteforce.Guard
@@ -43,6 +44,13 @@ func buildSecurity(cfg *config.Config, e *env) (*securityGuards, error) {
 	sg := &securityGuards{}
 	var err error
 	sg.ban, err = ban.New(ban.Config{Keys: []string{ban.KindIP, ban.KindNet}, CacheTTL: cfg.Bans.CacheTTL},
+		ban.Options{Marks: e.store, Logger: e.log,
+			OnBanned:     func(kind string) { e.metrics.Security("banned_request", kind) },
+			OnStoreError: func() { e.metrics.StoreError("ban") }})
+	if err != nil {
+		return nil, fmt.Errorf("bans: %w", err)
+	}
+	sg.banSubject, err = ban.New(ban.Config{Name: "ban_subject", Keys: []string{ban.KindSubject}, CacheTTL: cfg.Bans.CacheTTL},
 		ban.Options{Marks: e.store, Logger: e.log,
 			OnBanned:     func(kind string) { e.metrics.Security("banned_request", kind) },
 			OnStoreError: func() { e.metrics.StoreError("ban") }})
@@ -145,7 +153,7 @@ func (sg *securityGuards) routeStages(api *config.API, route *config.Route) (bef
 		if err != nil {
 			return nil, nil, fmt.Errorf("api %s route %s: %w", api.Name, routeName, err)
 		}
-		after = append(after, pipeline.Stage{Guard: g})
+		after = append(after, pipeline.Stage{Guard: g}, pipeline.Stage{Guard: sg.banSubject})
 	}
 	after = append(after, pipeline.Stage{Guard: sg.authz})
 	if sg.objects != nil && sg.objRoutes[pipeline.Route{API: api.Name, Route: routeName}] {
