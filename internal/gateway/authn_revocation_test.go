@@ -87,4 +87,3 @@ apis:
 		t.Errorf("unrevoked token still refused on A: %d", r.status)
 	}
 }
-
