@@ -26,7 +26,8 @@ const maxListed = 10000
 // consuming guard understands get in.
 type MarkList interface {
 	List(ctx context.Context, limit int) ([]store.Mark, error)
-	Put(ctx context.Context, m store.Mark) error
+	// Put stores m and returns it as stored (its key normalised).
+	Put(ctx context.Context, m store.Mark) (store.Mark, error)
 	Delete(ctx context.Context, key string) (bool, error)
 	Validate(key string) error
 }
@@ -138,12 +139,12 @@ func (a *Admin) addMark(w http.ResponseWriter, r *http.Request) {
 		pipeline.WriteProblem(w, r, http.StatusBadRequest, "bad_until", "Give a duration, or an until time in the future.")
 		return
 	}
-	m := store.Mark{Key: req.Key, Reason: truncate(req.Reason, 256), Source: "admin", Since: now, Until: until}
-	if err := l.Put(r.Context(), m); err != nil {
+	m, err := l.Put(r.Context(), store.Mark{Key: req.Key, Reason: truncate(req.Reason, 256), Source: "admin", Since: now, Until: until})
+	if err != nil {
 		a.storeFailed(w, r, err)
 		return
 	}
-	a.onAction("admin."+name+".add", map[string]string{"key": m.Key, "reason": m.Reason, "until": until.UTC().Format(time.RFC3339)})
+	a.onAction("admin."+name+".add", map[string]string{"target": m.Key, "reason": m.Reason, "until": until.UTC().Format(time.RFC3339)})
 	writeJSON(w, http.StatusCreated, markJSON(m))
 }
 
@@ -162,7 +163,7 @@ func (a *Admin) deleteMark(w http.ResponseWriter, r *http.Request) {
 		pipeline.WriteProblem(w, r, http.StatusNotFound, "not_found", "No such entry.")
 		return
 	}
-	a.onAction("admin."+name+".delete", map[string]string{"key": key})
+	a.onAction("admin."+name+".delete", map[string]string{"target": key})
 	w.WriteHeader(http.StatusNoContent)
 }
 

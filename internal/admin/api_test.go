@@ -33,14 +33,14 @@ func (l *mapList) List(context.Context, int) ([]store.Mark, error) {
 	return out, l.fail
 }
 
-func (l *mapList) Put(_ context.Context, m store.Mark) error {
+func (l *mapList) Put(_ context.Context, m store.Mark) (store.Mark, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.fail != nil {
-		return l.fail
+		return m, l.fail
 	}
 	l.marks[m.Key] = m
-	return nil
+	return m, nil
 }
 
 func (l *mapList) Delete(_ context.Context, key string) (bool, error) {

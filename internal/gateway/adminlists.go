@@ -25,7 +25,7 @@ func (s *Service) adminLists() map[string]admin.MarkList {
 // adminAction records a change made through the admin API as an Event
 // (and so in the audit log and the SIEM feed).
 func (s *Service) adminAction(action string, fields map[string]string) {
-	s.env.log.Info("admin action", "action", action, "key", fields["key"])
+	s.env.log.Info("admin action", "action", action, "target", fields["target"])
 	s.event(pipeline.Event{Kind: action, Severity: pipeline.SeverityMedium, Message: "admin action", Evidence: fields})
 }
 
@@ -37,12 +37,12 @@ func (b *banList) List(ctx context.Context, limit int) ([]store.Mark, error) {
 	return ban.List(ctx, b.svc.env.store, limit)
 }
 
-func (b *banList) Put(ctx context.Context, m store.Mark) error {
+func (b *banList) Put(ctx context.Context, m store.Mark) (store.Mark, error) {
 	m, err := ban.Ban(ctx, b.svc.env.store, m)
 	if err == nil {
 		b.invalidate(m.Key)
 	}
-	return err
+	return m, err
 }
 
 func (b *banList) Delete(ctx context.Context, key string) (bool, error) {
@@ -137,17 +137,18 @@ func (l *revocationList) List(ctx context.Context, limit int) ([]store.Mark, err
 	return out, nil
 }
 
-func (l *revocationList) Put(ctx context.Context, m store.Mark) error {
+func (l *revocationList) Put(ctx context.Context, m store.Mark) (store.Mark, error) {
 	kind, value, err := splitRevocationKey(m.Key)
 	if err != nil {
-		return err
+		return m, err
 	}
 	r, err := l.revocations()
 	if err != nil {
-		return err
+		return m, err
 	}
-	m.Key = value
-	return r.Revoke(ctx, kind, m)
+	stored := m
+	stored.Key = value
+	return m, r.Revoke(ctx, kind, stored)
 }
 
 func (l *revocationList) Delete(ctx context.Context, key string) (bool, error) {

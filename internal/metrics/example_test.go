@@ -22,9 +22,12 @@ func ExampleNew() {
 		Route: pipeline.Route{API: "shop", Route: "list-orders"}, Method: "GET", Status: 200,
 		Verdict: pipeline.VerdictAllowed, Latency: 3 * time.Millisecond, Upstream: 2 * time.Millisecond,
 	})
-	m.WriteEvent(&pipeline.Event{Kind: "denial", Severity: pipeline.SeverityHigh, Guard: "injection", Rule: "sqli"})
+	m.WriteOutcome(&pipeline.Outcome{
+		Route: pipeline.Route{API: "shop", Route: "search"}, Method: "GET", Status: 403,
+		Verdict: pipeline.VerdictDenied, Denials: []pipeline.Denial{{Guard: "injection", Rule: "sqli"}},
+	})
 
 	n, _ := testutil.GatherAndCount(reg, "rampart_requests_total", "rampart_denials_total")
 	fmt.Println("series:", n)
-	// Output: series: 2
+	// Output: series: 3
 }

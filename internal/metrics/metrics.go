@@ -224,6 +224,14 @@ func (m *Metrics) WriteOutcome(o *pipeline.Outcome) {
 	if o.BytesOut > 0 {
 		a.bytesOut.Add(float64(o.BytesOut))
 	}
+	// Denials are counted from the Outcome, not from denial Events: guards
+	// deduplicate their events under a flood, the Outcome has every denial.
+	// Only the last denial of a denied request was enforced.
+	for i := range o.Denials {
+		d := &o.Denials[i]
+		enforced := o.Verdict == pipeline.VerdictDenied && i == len(o.Denials)-1
+		m.denialSeries.get(denialKey{guard: d.Guard, rule: d.Rule, monitor: !enforced}, m.newDenialSeries).Inc()
+	}
 }
 
 func (m *Metrics) newRequestSeries(k requestKey) *requestSeries {
@@ -251,9 +259,6 @@ func (m *Metrics) WriteEvent(e *pipeline.Event) {
 	}
 	sev := severityLabel(e.Severity)
 	m.eventSeries.get(eventKey{kind: e.Kind, severity: sev}, m.newEventSeries).Inc()
-	if e.Kind == "denial" {
-		m.denialSeries.get(denialKey{guard: e.Guard, rule: e.Rule, monitor: e.Monitor}, m.newDenialSeries).Inc()
-	}
 }
 
 func (m *Metrics) newEventSeries(k eventKey) prometheus.Counter {

@@ -159,6 +159,13 @@ func TestWriteEvent(t *testing.T) {
 	m.WriteEvent(&pipeline.Event{Kind: "denial", Severity: pipeline.SeverityHigh, Guard: "injection", Rule: "sqli"})
 	m.WriteEvent(&pipeline.Event{Kind: "denial", Severity: pipeline.SeverityMedium, Guard: "schema", Rule: "unknown_field", Monitor: true})
 	m.WriteEvent(&pipeline.Event{Kind: "panic", Severity: "bogus"})
+	// Denials are counted from Outcomes (events may be deduplicated): two
+	// enforced sqli denials, one request flagged by a monitoring guard and
+	// then denied by an enforcing one.
+	sqli := pipeline.Denial{Guard: "injection", Rule: "sqli"}
+	schema := pipeline.Denial{Guard: "schema", Rule: "unknown_field"}
+	m.WriteOutcome(&pipeline.Outcome{Status: 403, Verdict: pipeline.VerdictDenied, Denials: []pipeline.Denial{sqli}})
+	m.WriteOutcome(&pipeline.Outcome{Status: 403, Verdict: pipeline.VerdictDenied, Denials: []pipeline.Denial{schema, sqli}})
 
 	tests := []struct {
 		name string
