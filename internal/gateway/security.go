@@ -125,7 +125,13 @@ func (sg *securityGuards) routeStages(api *config.API, route *config.Route) (bef
 		cost, routeName = route.Cost, route.Name
 	}
 	var ipPolicies, idPolicies []string
+	seen := map[string]bool{}
 	for _, n := range names {
+		// A policy named globally and again on the API or route applies once.
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
 		p, _ := sg.limiter.Policy(n)
 		if p.Key.NeedsIdentity() {
 			idPolicies = append(idPolicies, n)
