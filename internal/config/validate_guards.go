@@ -249,6 +249,9 @@ func (c *Config) validateAudit(v *validator) {
 		{"audit.segment_max_age", a.SegmentMaxAge}, {"audit.retain_max_age", a.RetainMaxAge}} {
 		v.nonNegative(d.field, d.value)
 	}
+	if a.SegmentMaxBytes != 0 && a.SegmentMaxBytes < 4096 {
+		v.add("audit.segment_max_bytes", "must be at least 4KiB")
+	}
 	if a.CheckpointEvery < 0 || a.QueueSize < 0 {
 		v.add("audit.queue_size", "counts must not be negative")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/rampartsec/rampart/internal/admin"
 	"github.com/rampartsec/rampart/internal/config"
@@ -26,7 +27,18 @@ func (s *Service) adminLists() map[string]admin.MarkList {
 // (and so in the audit log and the SIEM feed).
 func (s *Service) adminAction(action string, fields map[string]string) {
 	s.env.log.Info("admin action", "action", action, "target", fields["target"])
-	s.event(pipeline.Event{Kind: action, Severity: pipeline.SeverityMedium, Message: "admin action", Evidence: fields})
+	ev := pipeline.Event{Kind: action, Severity: pipeline.SeverityMedium, Message: "admin action", Evidence: fields, Time: time.Now()}
+	for _, sink := range s.env.events {
+		if s.env.audit != nil && sink == pipeline.EventSink(s.env.audit) {
+			continue
+		}
+		sink.WriteEvent(&ev)
+	}
+	// The audit log records admin actions as admin records, synchronously:
+	// an action the API acknowledged is on disk (per audit.fsync).
+	if s.env.audit != nil {
+		s.env.audit.Admin(action, fields)
+	}
 }
 
 // banList is /admin/bans over the store, through the ban guard's helpers so

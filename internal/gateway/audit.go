@@ -53,7 +53,7 @@ func openAudit(cfg *config.Config, e *env) (*audit.Log, error) {
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
+		return nil, err // the audit package's errors say "audit: ..."
 	}
 	return l, nil
 }

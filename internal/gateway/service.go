@@ -215,10 +215,24 @@ func (s *Service) stopAdmin(ctx context.Context) {
 	}
 }
 
+// currentConfig returns the configuration now serving.
+func (s *Service) currentConfig() *config.Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen.cfg
+}
+
 // ready is the admin /readyz check: serving once started.
 func (s *Service) ready() error {
 	if s.draining.Load() {
 		return errors.New("shutting down")
+	}
+	// With on_audit_failure: refuse every request gets 503 while the audit
+	// log fails: tell the load balancer too.
+	if a := s.env.audit; a != nil && s.currentConfig().Audit.OnAuditFailure == "refuse" {
+		if err := a.Healthy(); err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

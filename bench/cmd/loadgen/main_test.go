@@ -43,6 +43,28 @@ func TestRunShort(t *testing.T) {
 		t.Errorf("gateways logged warnings:\n%s", log.String())
 	}
 
+	// The audit log's cost is computed per workload and its log verifies,
+	// holding at least one record per request counted.
+	if got, want := len(rep.AuditCost), len(workloads()); got != want {
+		t.Errorf("audit cost for %d workloads, want %d: %+v", got, want, rep.AuditCost)
+	}
+	for _, c := range rep.AuditCost {
+		if c.OnP99 <= 0 || c.OffP99 <= 0 || c.P99Ratio <= 0 || c.RPSBest <= 0 {
+			t.Errorf("audit cost %s not computed: %+v", c.Workload, c)
+		}
+	}
+	var audited int
+	for _, r := range rep.Results {
+		if r.Target == targetRampartAudit {
+			for _, rd := range r.Rounds {
+				audited += rd.Requests
+			}
+		}
+	}
+	if a := rep.AuditLog; a == nil || !a.OK || !a.CleanEnd || a.LastSeq < uint64(audited) || a.Checkpoints == 0 {
+		t.Errorf("audit log after the run: %+v; want verified, a clean end, at least %d records and a checkpoint", a, audited)
+	}
+
 	var table bytes.Buffer
 	if err := writeTable(&table, &rep); err != nil {
 		t.Fatal(err)
@@ -50,6 +72,11 @@ func TestRunShort(t *testing.T) {
 	for _, name := range targetNames() {
 		if !strings.Contains(table.String(), name) {
 			t.Errorf("table lacks %s:\n%s", name, table.String())
+		}
+	}
+	for _, want := range []string{"audit log cost", "p99 on/off", "audit log after the run: verified OK"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}
 	}
 }

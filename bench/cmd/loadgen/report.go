@@ -25,6 +25,12 @@ type Report struct {
 	LoadAvgAfter  string   `json:"loadavg_after"`
 	Settings      Settings `json:"settings"`
 	Results       []Result `json:"results"`
+	// AuditCost compares rampart-audit with rampart-all per workload (empty
+	// unless both were measured).
+	AuditCost []AuditCost `json:"audit_cost,omitempty"`
+	// AuditLog is the verification of rampart-audit's log after the run
+	// (nil when rampart-audit was not measured).
+	AuditLog *AuditLogCheck `json:"audit_log,omitempty"`
 }
 
 // Machine describes where the numbers come from.
@@ -87,6 +93,63 @@ type Round struct {
 	// cores, from /proc (0 off Linux).
 	CPUSelfCores   float64 `json:"cpu_self_cores"`
 	CPUOthersCores float64 `json:"cpu_others_cores"`
+}
+
+// AuditCost is what the audit log adds to a request: rampart-audit (every
+// outcome recorded) against rampart-all (the same configuration without
+// the audit log), measured in the same run, round by round next to each
+// other. Latencies are the median over the rounds of each round's p50 and
+// p99 (with two rounds, their mean), in microseconds.
+type AuditCost struct {
+	Workload  string  `json:"workload"`
+	OffP50    float64 `json:"off_p50_us"`
+	OnP50     float64 `json:"on_p50_us"`
+	OffP99    float64 `json:"off_p99_us"`
+	OnP99     float64 `json:"on_p99_us"`
+	P99Ratio  float64 `json:"p99_on_off"`
+	P50Ratio  float64 `json:"p50_on_off"`
+	RPSBest   float64 `json:"rps_on_off_best"`
+	RPSMedian float64 `json:"rps_on_off_median"`
+	// OffCPUPerReq and OnCPUPerReq are the lowest CPU per request of the
+	// rounds (whole process), in microseconds.
+	OffCPUPerReq float64 `json:"off_cpu_us_per_req"`
+	OnCPUPerReq  float64 `json:"on_cpu_us_per_req"`
+}
+
+// auditCost pairs rampart-audit with rampart-all for every workload.
+func auditCost(results []Result) []AuditCost {
+	var out []AuditCost
+	for _, on := range results {
+		if on.Target != targetRampartAudit {
+			continue
+		}
+		i := slices.IndexFunc(results, func(r Result) bool { return r.Target == targetRampartAll && r.Workload == on.Workload })
+		if i < 0 {
+			continue
+		}
+		off := results[i]
+		c := AuditCost{
+			Workload: on.Workload,
+			OffP50:   roundsMedian(off.Rounds, func(r Round) float64 { return r.P50Micros }),
+			OnP50:    roundsMedian(on.Rounds, func(r Round) float64 { return r.P50Micros }),
+			OffP99:   roundsMedian(off.Rounds, func(r Round) float64 { return r.P99Micros }),
+			OnP99:    roundsMedian(on.Rounds, func(r Round) float64 { return r.P99Micros }),
+			RPSBest:  ratio(on.BestRPS, off.BestRPS), RPSMedian: ratio(on.MedianRPS, off.MedianRPS),
+			OffCPUPerReq: off.CPUMicrosPerReq, OnCPUPerReq: on.CPUMicrosPerReq,
+		}
+		c.P50Ratio, c.P99Ratio = ratio(c.OnP50, c.OffP50), ratio(c.OnP99, c.OffP99)
+		out = append(out, c)
+	}
+	return out
+}
+
+// roundsMedian is the median of f over the rounds.
+func roundsMedian(rounds []Round, f func(Round) float64) float64 {
+	xs := make([]float64, 0, len(rounds))
+	for _, r := range rounds {
+		xs = append(xs, f(r))
+	}
+	return median(xs)
 }
 
 // disturbedCores is the CPU taken by other processes above which a round is
@@ -222,6 +285,9 @@ func writeTable(w io.Writer, rep *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := writeAuditCost(w, rep); err != nil {
+		return err
+	}
 	var notes []string
 	for _, r := range rep.Results {
 		for _, rd := range r.Rounds {
@@ -239,6 +305,36 @@ func writeTable(w io.Writer, rep *Report) error {
 	}
 	for _, n := range notes {
 		fmt.Fprintln(w, "note:", n)
+	}
+	return nil
+}
+
+// writeAuditCost prints the audit log's cost and the verification of its
+// log, when rampart-audit was measured.
+func writeAuditCost(w io.Writer, rep *Report) error {
+	if len(rep.AuditCost) > 0 {
+		fmt.Fprintf(w, "\naudit log cost: %s against %s, same run; latencies are the median of the rounds' p50/p99\n", targetRampartAudit, targetRampartAll)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "workload\tp50 off\tp50 on\tp99 off\tp99 on\tp99 on/off\treq/s on/off best (med)\tcpu/req off\tcpu/req on\t")
+		for _, c := range rep.AuditCost {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%.1fµs\t%.1fµs\t\n", c.Workload, fmtMicros(c.OffP50), fmtMicros(c.OnP50),
+				fmtMicros(c.OffP99), fmtMicros(c.OnP99), c.P99Ratio, fmtRatio(c.RPSBest, c.RPSMedian), c.OffCPUPerReq, c.OnCPUPerReq)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if a := rep.AuditLog; a != nil {
+		status := "verified OK"
+		if !a.OK {
+			status = "DAMAGED: " + a.FirstProblem
+		}
+		pruned := "none pruned"
+		if a.PrunedUpTo > 0 {
+			pruned = fmt.Sprintf("retention pruned seq 1 to %d", a.PrunedUpTo)
+		}
+		fmt.Fprintf(w, "audit log after the run: %s; %d records written, %d on disk (%s), %d checkpoints verified, clean end %t\n",
+			status, a.LastSeq, a.Records, pruned, a.Checkpoints, a.CleanEnd)
 	}
 	return nil
 }

@@ -27,10 +27,13 @@ const (
 	targetBarePooled      = "bare-proxy-pooled"
 	targetRampartNoGuards = "rampart-noguards"
 	targetRampartAll      = "rampart-all"
+	// targetRampartAudit is rampart-all plus the tamper-evident audit log;
+	// next to rampart-all in every round, so the two compare in the same run.
+	targetRampartAudit = "rampart-audit"
 )
 
 func targetNames() []string {
-	return []string{targetDirect, targetBareProxy, targetBarePooled, targetRampartNoGuards, targetRampartAll}
+	return []string{targetDirect, targetBareProxy, targetBarePooled, targetRampartNoGuards, targetRampartAll, targetRampartAudit}
 }
 
 // Server settings shared by the upstream and the bare proxy. The bare proxy
@@ -53,11 +56,12 @@ type target struct {
 type lab struct {
 	targets []target
 	tmpDir  string
+	audit   *auditLab
 	closers []func(context.Context) error
 }
 
 // startLab starts the upstream, the two bare ReverseProxy baselines and
-// the two Rampart gateways. conns sizes the proxies' idle pools so that no proxy has to dial
+// the three Rampart gateways. conns sizes the proxies' idle pools so that no proxy has to dial
 // during the measurement. Process logs of the gateways (warnings only) go to
 // logw.
 func startLab(conns int, logw io.Writer) (l *lab, err error) {
@@ -103,6 +107,30 @@ func startLab(conns int, logw io.Writer) (l *lab, err error) {
 		}
 		l.targets = append(l.targets, target{name: g.name, base: base})
 	}
+
+	// rampart-audit: the same gateway with its own access and event logs
+	// and the audit log on. Its log is verified once the gateway has shut
+	// down: closers run newest first.
+	if l.audit, err = newAuditLab(l.tmpDir); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", targetRampartAudit, err)
+	}
+	auditLogs := filepath.Join(l.tmpDir, targetRampartAudit)
+	if err := os.Mkdir(auditLogs, 0o700); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", targetRampartAudit, err)
+	}
+	started := false
+	l.closers = append(l.closers, func(context.Context) error {
+		if !started {
+			return nil
+		}
+		return l.audit.verify()
+	})
+	base, err := l.startRampart(targetRampartAudit, allGuardsYAML(upstream, conns, auditLogs)+l.audit.section(), logw)
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", targetRampartAudit, err)
+	}
+	started = true
+	l.targets = append(l.targets, target{name: targetRampartAudit, base: base})
 	return l, nil
 }
 
