@@ -65,7 +65,7 @@ var allowedImports = map[string][]string{
 	"internal/demo":             {"internal/gateway", "internal/config", "internal/sampleapi", "examples"},
 	"internal/gateway":          {"internal/"},
 	"internal/config":           {"internal/pipeline"},
-	"internal/guard/":           {"internal/pipeline", "internal/store", "internal/sign"},
+	"internal/guard/":           {"internal/pipeline", "internal/store", "internal/sign", "internal/dedup", "internal/jsonptr"},
 	"internal/proxy":            {"internal/pipeline"},
 	"internal/server":           {},
 	"internal/metrics":          {"internal/pipeline"},
@@ -77,11 +77,13 @@ var allowedImports = map[string][]string{
 	"internal/store":            {},
 	"internal/store/redisstore": {"internal/store"},
 	"internal/sign":             {},
+	"internal/dedup":            {},
+	"internal/jsonptr":          {},
 	"internal/attack":           {},
 	"internal/archtest":         {},
 	"internal/sampleapi":        {},
 	"examples":                  {},
-	"bench/":                    {"internal/gateway", "internal/config"},
+	"bench/":                    {"internal/gateway", "internal/config", "internal/audit", "internal/guard/authn"},
 	"test/e2e":                  {"internal/sampleapi"},
 }
 

@@ -103,8 +103,15 @@ type testGateway struct {
 func startGateway(t *testing.T, cfg gwConfig) *testGateway {
 	t.Helper()
 	dir := t.TempDir()
+	return startGatewayYAML(t, dir, cfg.yaml(dir))
+}
+
+// startGatewayYAML is startGateway with the configuration file's text,
+// written to dir/rampart.yaml.
+func startGatewayYAML(t *testing.T, dir, text string) *testGateway {
+	t.Helper()
 	g := &testGateway{dir: dir, configPath: filepath.Join(dir, "rampart.yaml"), stderr: &syncBuffer{}}
-	g.writeConfig(t, cfg)
+	g.writeRaw(t, text)
 	data, err := os.ReadFile(g.configPath)
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +169,24 @@ func (g *testGateway) shutdownOnce() (ran bool, err error) {
 
 // url returns the gateway's plain-HTTP URL for path.
 func (g *testGateway) url(path string) string { return "http://" + g.svc.HTTPAddr() + path }
+
+// getInBackground GETs path from another goroutine and sends the answer
+// ("200 body") or the error text on the channel it returns, for tests that
+// hold a request in flight while they act.
+func (g *testGateway) getInBackground(path string) <-chan string {
+	done := make(chan string, 1)
+	go func() {
+		resp, err := g.client.Get(g.url(path))
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		done <- fmt.Sprintf("%d %s", resp.StatusCode, b)
+	}()
+	return done
+}
 
 // newClient returns a client with its own connection pool, closed at the
 // end of the test.

@@ -21,17 +21,7 @@ func TestGracefulShutdown(t *testing.T) {
 	g := startGateway(t, oneAPI(up.URL))
 	addr, adminAddr := g.svc.HTTPAddr(), g.svc.AdminAddr()
 
-	inflight := make(chan string, 1)
-	go func() {
-		resp, err := g.client.Get(g.url("/api/slow"))
-		if err != nil {
-			inflight <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		inflight <- fmt.Sprintf("%d %s", resp.StatusCode, b)
-	}()
+	inflight := g.getInBackground("/api/slow")
 	up.awaitArrival(t)
 
 	stopped := make(chan error, 1)

@@ -117,17 +117,7 @@ apis:
     upstreams: [%q]
 `, up.URL)})
 
-	first := make(chan string, 1)
-	go func() {
-		resp, err := g.client.Get(g.url("/api/slow"))
-		if err != nil {
-			first <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		first <- fmt.Sprintf("%d %s", resp.StatusCode, b)
-	}()
+	first := g.getInBackground("/api/slow")
 	up.awaitArrival(t)
 
 	for _, path := range []string{"/api/fast", "/not-routed"} {

@@ -186,17 +186,7 @@ func TestReloadLetsInFlightRequestsFinish(t *testing.T) {
 	upB := textUpstream(t, "B")
 	g := startGateway(t, oneAPI(upA.URL))
 
-	slow := make(chan string, 1)
-	go func() {
-		resp, err := g.client.Get(g.url("/api/slow"))
-		if err != nil {
-			slow <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		slow <- fmt.Sprintf("%d %s", resp.StatusCode, b)
-	}()
+	slow := g.getInBackground("/api/slow")
 	upA.awaitArrival(t)
 
 	g.writeConfig(t, oneAPI(upB.URL))

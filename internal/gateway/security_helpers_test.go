@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/rampartsec/rampart/internal/config"
 )
 
 // Helpers of the security_*_test.go files: requests from simulated client
@@ -44,34 +42,12 @@ const trustLoopback = "trusted_proxies: [\"127.0.0.1/32\"]\n"
 func startGatewayAdmin(t *testing.T, cfg gwConfig, adminExtra string) *testGateway {
 	t.Helper()
 	dir := t.TempDir()
-	g := &testGateway{dir: dir, configPath: dir + "/rampart.yaml", stderr: &syncBuffer{}}
 	const adminLine = "admin:\n  listen: \"127.0.0.1:0\"\n"
 	text := cfg.yaml(dir)
 	if !strings.Contains(text, adminLine) {
 		t.Fatalf("gwConfig.yaml no longer writes %q", adminLine)
 	}
-	g.writeRaw(t, strings.Replace(text, adminLine, adminLine+adminExtra, 1))
-	data, err := os.ReadFile(g.configPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := config.Parse(g.configPath, data)
-	if err != nil {
-		t.Fatalf("config.Parse:\n%v\n--- yaml ---\n%s", err, data)
-	}
-	g.svc, err = Start(RunOptions{ConfigPath: g.configPath, Config: parsed, Stdout: io.Discard, Stderr: g.stderr})
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	g.client = newClient(t)
-	t.Cleanup(func() {
-		if byCleanup, err := g.shutdownOnce(); byCleanup && err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("gateway stderr:\n%s", g.stderr.String())
-		}
-	})
+	g := startGatewayYAML(t, dir, strings.Replace(text, adminLine, adminLine+adminExtra, 1))
 	t.Cleanup(g.closeIdle) // runs first
 	return g
 }

@@ -68,17 +68,7 @@ func TestFlushStreamsServerSentEvents(t *testing.T) {
 
 func TestHijackThroughChain(t *testing.T) {
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("Hijack through the chain: %v", err)
-			return
-		}
-		defer conn.Close()
-		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
-		_ = brw.Flush()
-		line, _ := brw.ReadString('\n')
-		_, _ = brw.WriteString("echo " + line)
-		_ = brw.Flush()
+		hijackAndEcho(t, w, "Hijack through the chain")
 	})
 	c, snk := newTestChain(t, Options{Next: next})
 	srv := httptest.NewServer(c)
@@ -103,17 +93,7 @@ func TestWebSocketUpgradeThroughReverseProxy(t *testing.T) {
 			http.Error(w, "want upgrade", http.StatusBadRequest)
 			return
 		}
-		conn, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("upstream hijack: %v", err)
-			return
-		}
-		defer conn.Close()
-		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
-		_ = brw.Flush()
-		line, _ := brw.ReadString('\n')
-		_, _ = brw.WriteString("echo " + line)
-		_ = brw.Flush()
+		hijackAndEcho(t, w, "upstream hijack")
 	}))
 	defer upstream.Close()
 	target, _ := url.Parse(upstream.URL)
@@ -128,6 +108,24 @@ func TestWebSocketUpgradeThroughReverseProxy(t *testing.T) {
 	if o := snk.await(t); o.Status != http.StatusSwitchingProtocols {
 		t.Errorf("outcome status = %d, want 101", o.Status)
 	}
+}
+
+// hijackAndEcho takes over w's connection, answers 101 to the "echo"
+// protocol and echoes one line back, prefixed with "echo ". what names the
+// hijack in the test error if it fails.
+func hijackAndEcho(t *testing.T, w http.ResponseWriter, what string) {
+	t.Helper()
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return
+	}
+	defer conn.Close()
+	_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	_ = brw.Flush()
+	line, _ := brw.ReadString('\n')
+	_, _ = brw.WriteString("echo " + line)
+	_ = brw.Flush()
 }
 
 // upgradeAndEcho sends an Upgrade request on a raw connection, expects 101,

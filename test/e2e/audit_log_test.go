@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -46,50 +45,6 @@ apis:
     upstreams: [%q]
     max_body_bytes: 16
 `, httpAddr, adminAddr, events, auditDir, e2eAuditHMACEnv, signingKey, upstream)
-}
-
-// startAuditServe runs `rampart serve` with config (given the addresses)
-// on free ports, retrying with new ports if one was taken meanwhile.
-func startAuditServe(t *testing.T, dir string, config func(httpAddr, adminAddr string) string) *serveProc {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		p := &serveProc{
-			stderr: &syncBuffer{}, exited: make(chan struct{}),
-			configPath: filepath.Join(dir, "rampart.yaml"),
-			httpAddr:   freeAddr(t), adminAddr: freeAddr(t),
-		}
-		p.writeConfig(t, config(p.httpAddr, p.adminAddr))
-		p.cmd = exec.Command(rampartBin, "serve", "-c", p.configPath)
-		p.cmd.Dir = dir
-		p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.stderr
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
-		started := false
-		eventually(t, "rampart serve to start", func() bool {
-			if p.hasExited() {
-				return true
-			}
-			started = strings.Contains(p.stderr.String(), `"msg":"rampart started"`)
-			return started
-		})
-		if started {
-			t.Cleanup(func() {
-				if !p.hasExited() {
-					_ = p.cmd.Process.Kill() // our own child, by pid
-					<-p.exited
-				}
-				if t.Failed() {
-					t.Logf("rampart serve stderr:\n%s", p.stderr.String())
-				}
-			})
-			return p
-		}
-		if attempt == 3 || !strings.Contains(p.stderr.String(), "address already in use") {
-			t.Fatalf("rampart serve exited at start (%v):\n%s", p.waitErr, p.stderr.String())
-		}
-	}
 }
 
 // segmentLines returns the single segment of a log and its lines.
@@ -190,7 +145,7 @@ func TestAuditLog(t *testing.T) {
 	t.Setenv(e2eAuditHMACEnv, strings.TrimSpace(string(hmacKey)))
 
 	auditDir, events := filepath.Join(dir, "audit"), filepath.Join(dir, "events.jsonl")
-	p := startAuditServe(t, dir, func(httpAddr, adminAddr string) string {
+	p := startServe(t, dir, func(httpAddr, adminAddr string) string {
 		return auditServeConfig(httpAddr, adminAddr, up.URL, auditDir, signing, events)
 	})
 	tr := &http.Transport{}

@@ -5,9 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,53 +47,6 @@ apis:
 `, httpAddr, adminAddr, e2eAdminTokenEnv, requests, requests, upstream)
 }
 
-// startServeWith runs `rampart serve` on free ports with the configuration
-// config returns for them and extra environment variables, and waits until
-// it has started (retrying with new ports if one was taken meanwhile).
-func startServeWith(t *testing.T, config func(httpAddr, adminAddr string) string, env ...string) *serveProc {
-	t.Helper()
-	dir := t.TempDir()
-	for attempt := 1; ; attempt++ {
-		p := &serveProc{
-			stderr: &syncBuffer{}, exited: make(chan struct{}),
-			configPath: filepath.Join(dir, "rampart.yaml"),
-			httpAddr:   freeAddr(t), adminAddr: freeAddr(t),
-		}
-		p.writeConfig(t, config(p.httpAddr, p.adminAddr))
-		p.cmd = exec.Command(rampartBin, "serve", "-c", p.configPath)
-		p.cmd.Dir = dir
-		p.cmd.Env = append(os.Environ(), env...)
-		p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.stderr
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
-		started := false
-		eventually(t, "rampart serve to start", func() bool {
-			if p.hasExited() {
-				return true
-			}
-			started = strings.Contains(p.stderr.String(), `"msg":"rampart started"`)
-			return started
-		})
-		if started {
-			t.Cleanup(func() {
-				if !p.hasExited() {
-					_ = p.cmd.Process.Kill() // our own child, by pid
-					<-p.exited
-				}
-				if t.Failed() {
-					t.Logf("rampart serve stderr:\n%s", p.stderr.String())
-				}
-			})
-			return p
-		}
-		if attempt == 3 || !strings.Contains(p.stderr.String(), "address already in use") {
-			t.Fatalf("rampart serve exited at start (%v):\n%s", p.waitErr, p.stderr.String())
-		}
-	}
-}
-
 // call makes one request and returns status, headers and body.
 func call(t *testing.T, c *http.Client, method, url, body string, header http.Header) (int, http.Header, string) {
 	t.Helper()
@@ -133,7 +83,7 @@ func TestServeSecurity(t *testing.T) {
 		_, _ = io.WriteString(w, "ok")
 	}))
 	t.Cleanup(up.Close)
-	p := startServeWith(t, func(httpAddr, adminAddr string) string {
+	p := startServe(t, t.TempDir(), func(httpAddr, adminAddr string) string {
 		return securityConfig(httpAddr, adminAddr, up.URL, 3)
 	}, e2eAdminTokenEnv+"="+e2eAdminToken)
 	tr := &http.Transport{}

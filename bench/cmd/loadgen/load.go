@@ -127,6 +127,9 @@ func (g *generator) phase(ctx context.Context, t target, wl workload, d time.Dur
 		tmpl.Header.Set("Content-Type", "application/json")
 		tmpl.ContentLength = int64(len(wl.body))
 	}
+	for name, values := range t.header {
+		tmpl.Header[name] = values // shared by every request: the Transport only reads it
+	}
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	var deadline time.Time

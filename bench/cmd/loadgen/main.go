@@ -3,12 +3,15 @@
 //
 // It starts, in this process, a small fast upstream; two bare
 // httputil.ReverseProxy baselines in front of it (stock, and with a copy
-// buffer pool as Rampart's proxy has); and three Rampart gateways built
+// buffer pool as Rampart's proxy has); and five Rampart gateways built
 // through gateway.Start from in-memory YAML: one with no guards of
 // consequence, one with every gateway-core guard and sink on, and the same
 // with the tamper-evident audit log on (keys made at start; the log is
 // verified after the run, and its cost against the gateway without it is
-// reported: p50/p99 on and off, req/s ratio). Then a
+// reported: p50/p99 on and off, req/s ratio); and the no-guards gateway
+// with API-key authentication, without and with an IP-keyed and an
+// identity-keyed rate-limit policy (the key made at start and sent on
+// every request; the rate limits' cost is reported the same way). Then a
 // closed-loop generator (-c connections, each a goroutine with its own
 // keep-alive connection) drives each target for -d after a warm-up, for a
 // GET and a 1.5 KB JSON POST, visiting the targets interleaved over
@@ -243,8 +246,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 		LoadAvgAfter:  loadAfter,
 		Settings: Settings{Connections: o.conns, Duration: o.duration.String(), Warmup: o.warmup.String(),
 			Rounds: o.rounds, MaxRequests: o.maxRequests},
-		Results:   results,
-		AuditCost: auditCost(results),
+		Results:       results,
+		AuditCost:     pairCost(results, targetRampartAll, targetRampartAudit),
+		RateLimitCost: pairCost(results, targetRampartAuth, targetRampartAuthLimits),
 	}
 	if slices.Contains(o.targets, targetRampartAudit) {
 		rep.AuditLog = l.audit.check

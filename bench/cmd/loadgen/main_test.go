@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +68,17 @@ func TestRunShort(t *testing.T) {
 		t.Errorf("audit log after the run: %+v; want verified, a clean end, at least %d records and a checkpoint", a, audited)
 	}
 
+	// The rate limits' cost is computed per workload, next to the gateway
+	// without them.
+	if got, want := len(rep.RateLimitCost), len(workloads()); got != want {
+		t.Errorf("rate limit cost for %d workloads, want %d: %+v", got, want, rep.RateLimitCost)
+	}
+	for _, c := range rep.RateLimitCost {
+		if c.On != targetRampartAuthLimits || c.Off != targetRampartAuth || c.OnP99 <= 0 || c.OffP99 <= 0 || c.RPSBest <= 0 {
+			t.Errorf("rate limit cost %s not computed: %+v", c.Workload, c)
+		}
+	}
+
 	var table bytes.Buffer
 	if err := writeTable(&table, &rep); err != nil {
 		t.Fatal(err)
@@ -74,10 +88,64 @@ func TestRunShort(t *testing.T) {
 			t.Errorf("table lacks %s:\n%s", name, table.String())
 		}
 	}
-	for _, want := range []string{"audit log cost", "p99 on/off", "audit log after the run: verified OK"} {
+	for _, want := range []string{"audit log cost", "rate limit cost", "p99 on/off", "audit log after the run: verified OK"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}
+	}
+}
+
+// TestAuthTargetsNeedTheKey checks that the rampart-auth targets really
+// authenticate, so that what is measured includes the API-key check: a
+// request without the key is refused with 401, one with the key the
+// generator sends passes.
+func TestAuthTargetsNeedTheKey(t *testing.T) {
+	var log bytes.Buffer
+	l, err := startLab(1, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := l.close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	client := &http.Client{Transport: newClientTransport()}
+	defer client.CloseIdleConnections()
+	seen := 0
+	for _, tg := range l.targets {
+		if tg.name != targetRampartAuth && tg.name != targetRampartAuthLimits {
+			continue
+		}
+		seen++
+		if tg.header.Get(apiKeyHeader) == "" {
+			t.Errorf("%s: the generator sends no %s", tg.name, apiKeyHeader)
+		}
+		for _, tc := range []struct {
+			header http.Header
+			want   int
+		}{{nil, http.StatusUnauthorized}, {tg.header, http.StatusOK}} {
+			req, err := http.NewRequest(http.MethodGet, tg.base+"/api/items/1", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			maps.Copy(req.Header, tc.header)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", tg.name, err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("%s with %d key header(s): status %d, want %d", tg.name, len(tc.header), resp.StatusCode, tc.want)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("found %d rampart-auth targets, want 2", seen)
+	}
+	if log.Len() > 0 {
+		t.Errorf("gateways logged warnings:\n%s", log.String())
 	}
 }
 

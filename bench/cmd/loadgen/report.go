@@ -27,7 +27,10 @@ type Report struct {
 	Results       []Result `json:"results"`
 	// AuditCost compares rampart-audit with rampart-all per workload (empty
 	// unless both were measured).
-	AuditCost []AuditCost `json:"audit_cost,omitempty"`
+	AuditCost []PairCost `json:"audit_cost,omitempty"`
+	// RateLimitCost compares rampart-auth-limits with rampart-auth per
+	// workload (empty unless both were measured).
+	RateLimitCost []PairCost `json:"rate_limit_cost,omitempty"`
 	// AuditLog is the verification of rampart-audit's log after the run
 	// (nil when rampart-audit was not measured).
 	AuditLog *AuditLogCheck `json:"audit_log,omitempty"`
@@ -95,13 +98,16 @@ type Round struct {
 	CPUOthersCores float64 `json:"cpu_others_cores"`
 }
 
-// AuditCost is what the audit log adds to a request: rampart-audit (every
-// outcome recorded) against rampart-all (the same configuration without
-// the audit log), measured in the same run, round by round next to each
-// other. Latencies are the median over the rounds of each round's p50 and
-// p99 (with two rounds, their mean), in microseconds.
-type AuditCost struct {
+// PairCost is what one feature adds to a request: target On (the feature
+// on) against target Off (the same configuration without it), measured in
+// the same run. The audit log's cost is rampart-audit against rampart-all;
+// the rate limits' is rampart-auth-limits against rampart-auth. Latencies
+// are the median over the rounds of each round's p50 and p99 (with two
+// rounds, their mean), in microseconds.
+type PairCost struct {
 	Workload  string  `json:"workload"`
+	Off       string  `json:"off"`
+	On        string  `json:"on"`
 	OffP50    float64 `json:"off_p50_us"`
 	OnP50     float64 `json:"on_p50_us"`
 	OffP99    float64 `json:"off_p99_us"`
@@ -116,25 +122,26 @@ type AuditCost struct {
 	OnCPUPerReq  float64 `json:"on_cpu_us_per_req"`
 }
 
-// auditCost pairs rampart-audit with rampart-all for every workload.
-func auditCost(results []Result) []AuditCost {
-	var out []AuditCost
+// pairCost pairs target onName with offName for every workload where both
+// were measured.
+func pairCost(results []Result, offName, onName string) []PairCost {
+	var out []PairCost
 	for _, on := range results {
-		if on.Target != targetRampartAudit {
+		if on.Target != onName {
 			continue
 		}
-		i := slices.IndexFunc(results, func(r Result) bool { return r.Target == targetRampartAll && r.Workload == on.Workload })
+		i := slices.IndexFunc(results, func(r Result) bool { return r.Target == offName && r.Workload == on.Workload })
 		if i < 0 {
 			continue
 		}
 		off := results[i]
-		c := AuditCost{
-			Workload: on.Workload,
-			OffP50:   roundsMedian(off.Rounds, func(r Round) float64 { return r.P50Micros }),
-			OnP50:    roundsMedian(on.Rounds, func(r Round) float64 { return r.P50Micros }),
-			OffP99:   roundsMedian(off.Rounds, func(r Round) float64 { return r.P99Micros }),
-			OnP99:    roundsMedian(on.Rounds, func(r Round) float64 { return r.P99Micros }),
-			RPSBest:  ratio(on.BestRPS, off.BestRPS), RPSMedian: ratio(on.MedianRPS, off.MedianRPS),
+		c := PairCost{
+			Workload: on.Workload, Off: offName, On: onName,
+			OffP50:  roundsMedian(off.Rounds, func(r Round) float64 { return r.P50Micros }),
+			OnP50:   roundsMedian(on.Rounds, func(r Round) float64 { return r.P50Micros }),
+			OffP99:  roundsMedian(off.Rounds, func(r Round) float64 { return r.P99Micros }),
+			OnP99:   roundsMedian(on.Rounds, func(r Round) float64 { return r.P99Micros }),
+			RPSBest: ratio(on.BestRPS, off.BestRPS), RPSMedian: ratio(on.MedianRPS, off.MedianRPS),
 			OffCPUPerReq: off.CPUMicrosPerReq, OnCPUPerReq: on.CPUMicrosPerReq,
 		}
 		c.P50Ratio, c.P99Ratio = ratio(c.OnP50, c.OffP50), ratio(c.OnP99, c.OffP99)
@@ -285,9 +292,13 @@ func writeTable(w io.Writer, rep *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if err := writeAuditCost(w, rep); err != nil {
+	if err := writePairCost(w, "rate limit cost", rep.RateLimitCost); err != nil {
 		return err
 	}
+	if err := writePairCost(w, "audit log cost", rep.AuditCost); err != nil {
+		return err
+	}
+	writeAuditLogCheck(w, rep.AuditLog)
 	var notes []string
 	for _, r := range rep.Results {
 		for _, rd := range r.Rounds {
@@ -309,22 +320,27 @@ func writeTable(w io.Writer, rep *Report) error {
 	return nil
 }
 
-// writeAuditCost prints the audit log's cost and the verification of its
-// log, when rampart-audit was measured.
-func writeAuditCost(w io.Writer, rep *Report) error {
-	if len(rep.AuditCost) > 0 {
-		fmt.Fprintf(w, "\naudit log cost: %s against %s, same run; latencies are the median of the rounds' p50/p99\n", targetRampartAudit, targetRampartAll)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "workload\tp50 off\tp50 on\tp99 off\tp99 on\tp99 on/off\treq/s on/off best (med)\tcpu/req off\tcpu/req on\t")
-		for _, c := range rep.AuditCost {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%.1fµs\t%.1fµs\t\n", c.Workload, fmtMicros(c.OffP50), fmtMicros(c.OnP50),
-				fmtMicros(c.OffP99), fmtMicros(c.OnP99), c.P99Ratio, fmtRatio(c.RPSBest, c.RPSMedian), c.OffCPUPerReq, c.OnCPUPerReq)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+// writePairCost prints one feature's cost table (nothing when costs is
+// empty).
+func writePairCost(w io.Writer, title string, costs []PairCost) error {
+	if len(costs) == 0 {
+		return nil
 	}
-	if a := rep.AuditLog; a != nil {
+	fmt.Fprintf(w, "\n%s: %s (on) against %s (off), same run; latencies are the median of the rounds' p50/p99\n",
+		title, costs[0].On, costs[0].Off)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "workload\tp50 off\tp50 on\tp99 off\tp99 on\tp99 on/off\treq/s on/off best (med)\tcpu/req off\tcpu/req on\t")
+	for _, c := range costs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.3f\t%s\t%.1fµs\t%.1fµs\t\n", c.Workload, fmtMicros(c.OffP50), fmtMicros(c.OnP50),
+			fmtMicros(c.OffP99), fmtMicros(c.OnP99), c.P99Ratio, fmtRatio(c.RPSBest, c.RPSMedian), c.OffCPUPerReq, c.OnCPUPerReq)
+	}
+	return tw.Flush()
+}
+
+// writeAuditLogCheck prints the verification of rampart-audit's log, when
+// it was measured.
+func writeAuditLogCheck(w io.Writer, a *AuditLogCheck) {
+	if a != nil {
 		status := "verified OK"
 		if !a.OK {
 			status = "DAMAGED: " + a.FirstProblem
@@ -336,7 +352,6 @@ func writeAuditCost(w io.Writer, rep *Report) error {
 		fmt.Fprintf(w, "audit log after the run: %s; %d records written, %d on disk (%s), %d checkpoints verified, clean end %t\n",
 			status, a.LastSeq, a.Records, pruned, a.Checkpoints, a.CleanEnd)
 	}
-	return nil
 }
 
 func fmtMicros(us float64) string {

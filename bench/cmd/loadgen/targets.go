@@ -30,10 +30,17 @@ const (
 	// targetRampartAudit is rampart-all plus the tamper-evident audit log;
 	// next to rampart-all in every round, so the two compare in the same run.
 	targetRampartAudit = "rampart-audit"
+	// targetRampartAuth is rampart-noguards plus API-key authentication;
+	// targetRampartAuthLimits the same plus an IP-keyed and an
+	// identity-keyed global rate-limit policy (limits nothing reaches).
+	// Compared with each other in the same run (see authlimits.go).
+	targetRampartAuth       = "rampart-auth"
+	targetRampartAuthLimits = "rampart-auth-limits"
 )
 
 func targetNames() []string {
-	return []string{targetDirect, targetBareProxy, targetBarePooled, targetRampartNoGuards, targetRampartAll, targetRampartAudit}
+	return []string{targetDirect, targetBareProxy, targetBarePooled, targetRampartNoGuards, targetRampartAll, targetRampartAudit,
+		targetRampartAuth, targetRampartAuthLimits}
 }
 
 // Server settings shared by the upstream and the bare proxy. The bare proxy
@@ -50,6 +57,9 @@ const (
 type target struct {
 	name string
 	base string // "http://127.0.0.1:port"
+	// header is sent with every request to this target (nil: none), e.g.
+	// the API key of the rampart-auth targets.
+	header http.Header
 }
 
 // lab is every server of one run, all in this process, all on loopback.
@@ -61,7 +71,7 @@ type lab struct {
 }
 
 // startLab starts the upstream, the two bare ReverseProxy baselines and
-// the three Rampart gateways. conns sizes the proxies' idle pools so that no proxy has to dial
+// the five Rampart gateways. conns sizes the proxies' idle pools so that no proxy has to dial
 // during the measurement. Process logs of the gateways (warnings only) go to
 // logw.
 func startLab(conns int, logw io.Writer) (l *lab, err error) {
@@ -131,6 +141,10 @@ func startLab(conns int, logw io.Writer) (l *lab, err error) {
 	}
 	started = true
 	l.targets = append(l.targets, target{name: targetRampartAudit, base: base})
+
+	if err := l.startAuthTargets(upstream, conns, logw); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -262,7 +276,12 @@ func (p *copyBufferPool) Put(b []byte) {
 // no admin listener. Metrics are always collected (the gateway has no
 // switch for them). What remains is the router, the chain (request id,
 // Outcome) and the proxy: Rampart's floor.
-func noGuardsYAML(upstream string, conns int) string {
+func noGuardsYAML(upstream string, conns int) string { return noGuardsYAMLWith(upstream, conns, "") }
+
+// noGuardsYAMLWith is noGuardsYAML with apiExtra (YAML lines indented by
+// four spaces) added to the API's mapping; further top-level sections can
+// be appended to the result.
+func noGuardsYAMLWith(upstream string, conns int, apiExtra string) string {
 	return fmt.Sprintf(`
 listen:
   http: "127.0.0.1:0"
@@ -290,7 +309,7 @@ apis:
     routes:
       - name: items
         path: /api/items
-`, upstream, idlePool(conns))
+%s`, upstream, idlePool(conns), apiExtra)
 }
 
 // allGuardsYAML is Rampart with every guard of the gateway core on and

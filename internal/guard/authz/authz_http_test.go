@@ -162,6 +162,10 @@ func TestAuthorization(t *testing.T) {
 			header: http.Header{"X-Http-Method": {"PUT, DELETE"}}}, wantStatus: 403, wantRule: RuleMissingRole},
 		{name: "BFLA: _method parameter", call: call{method: "POST", target: "/api/docs/1?_method=DELETE", user: "alice"},
 			wantStatus: 403, wantRule: RuleMissingRole},
+		{name: "BFLA: percent-encoded _method", call: call{method: "POST", target: "/api/docs/1?%5Fmethod=DELETE", user: "alice"},
+			wantStatus: 403, wantRule: RuleMissingRole},
+		{name: "BFLA: PHP-folded .method", call: call{method: "POST", target: "/api/docs/1?.method=DELETE", user: "alice"},
+			wantStatus: 403, wantRule: RuleMissingRole},
 		{name: "override allowed for an admin", call: call{method: "POST", target: "/api/docs/1", user: "root",
 			header: http.Header{"X-Http-Method-Override": {"DELETE"}}}, wantStatus: 200},
 

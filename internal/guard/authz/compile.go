@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/rampartsec/rampart/internal/jsonptr"
 	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
@@ -24,8 +25,8 @@ type rule struct {
 type ownerCheck struct {
 	param, in, claim string
 	template         *pathTemplate
-	segment          int         // index of Param in template (in path)
-	pointer          jsonPointer // in body
+	segment          int             // index of Param in template (in path)
+	pointer          jsonptr.Pointer // in body
 	overrideScopes   []string
 	overrideRoles    []string
 }

@@ -5,20 +5,22 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/jsonptr"
 )
 
 func TestParsePointer(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    jsonPointer
+		want    jsonptr.Pointer
 		wantErr bool
 	}{
-		{in: "owner_id", want: jsonPointer{"owner_id"}},
-		{in: "/owner_id", want: jsonPointer{"owner_id"}},
-		{in: "/order/customer/id", want: jsonPointer{"order", "customer", "id"}},
-		{in: "/a~1b/~0c/~01", want: jsonPointer{"a/b", "~c", "~1"}},
-		{in: "/", want: jsonPointer{""}},
-		{in: "/items/0", want: jsonPointer{"items", "0"}},
+		{in: "owner_id", want: jsonptr.Pointer{"owner_id"}},
+		{in: "/owner_id", want: jsonptr.Pointer{"owner_id"}},
+		{in: "/order/customer/id", want: jsonptr.Pointer{"order", "customer", "id"}},
+		{in: "/a~1b/~0c/~01", want: jsonptr.Pointer{"a/b", "~c", "~1"}},
+		{in: "/", want: jsonptr.Pointer{""}},
+		{in: "/items/0", want: jsonptr.Pointer{"items", "0"}},
 		{in: "", wantErr: true},
 		{in: "/a~", wantErr: true},
 		{in: "/a~2", wantErr: true},

@@ -31,11 +31,35 @@ func overriddenMethods(r *http.Request, fn func(method string)) {
 			}
 		}
 	}
-	if strings.Contains(r.URL.RawQuery, methodOverrideParam) {
-		queryValues(r.URL.RawQuery, methodOverrideParam, func(m string) {
+	// The full parse runs only when the query could name the parameter:
+	// any percent-escape ("%5Fmethod" is "_method" to PHP and Laravel) or
+	// "method" in any case ("_METHOD", ".method" which PHP folds to "_").
+	if q := r.URL.RawQuery; strings.IndexByte(q, '%') >= 0 || containsFoldASCII(q, "method") {
+		queryValues(q, methodOverrideParam, func(m string) {
 			if m = strings.TrimSpace(m); m != "" {
 				fn(strings.ToUpper(m))
 			}
 		})
 	}
+}
+
+// containsFoldASCII reports whether s contains the lowercase ASCII word sub
+// in any letter case, without allocating.
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/dedup"
 	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
@@ -30,7 +31,7 @@ type Guard struct {
 	marks      MarkReader
 	cache      *cache // nil when disabled
 	failClosed bool
-	events     *dedup
+	events     *dedup.Window
 	onBanned   func(kind string)
 	onStoreErr func()
 	log        *slog.Logger
@@ -48,12 +49,16 @@ func New(cfg Config, opts Options) (*Guard, error) {
 	if opts.Marks == nil {
 		return nil, errNoMarks
 	}
+	events, err := dedup.New(st.eventWindow, st.eventKeys)
+	if err != nil {
+		return nil, fmt.Errorf("ban: event deduplication: %w", err)
+	}
 	g := &Guard{
 		name:       st.name,
 		kinds:      st.kinds,
 		marks:      opts.Marks,
 		failClosed: st.failClosed,
-		events:     newDedup(st.eventWindow, st.eventKeys),
+		events:     events,
 		onBanned:   opts.OnBanned,
 		onStoreErr: opts.OnStoreError,
 		log:        opts.Logger,
@@ -165,7 +170,7 @@ func (g *Guard) banned(kind, key string, e cached, now time.Time) *pipeline.Deni
 		Category:   "API4:2023",
 		// One Event per banned key and window; the Outcome records every
 		// refusal.
-		SuppressEvent: !g.events.first(key, now),
+		SuppressEvent: !g.events.First(key, now),
 		Cause:         fmt.Errorf("%s banned until %s by %s: %s", key, e.until.UTC().Format(time.RFC3339), e.source, e.reason),
 	}
 }
@@ -176,7 +181,7 @@ func (g *Guard) storeFailed(r *http.Request, key string, err error, now time.Tim
 	if g.onStoreErr != nil {
 		g.onStoreErr()
 	}
-	first := g.events.first("store-error", now)
+	first := g.events.First("store-error", now)
 	if first {
 		g.log.LogAttrs(r.Context(), slog.LevelWarn, "ban store failed",
 			slog.String("guard", g.name), slog.Bool("fail_closed", g.failClosed), slog.Any("error", err))

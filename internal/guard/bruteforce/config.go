@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/jsonptr"
 	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
@@ -235,7 +235,7 @@ type settings struct {
 
 // endpoint is a validated Endpoint.
 type endpoint struct {
-	jsonPath   []string // nil: no JSON source
+	jsonPath   jsonptr.Pointer // nil: no JSON source
 	formField  string
 	basicAuth  bool
 	statuses   []int
@@ -320,7 +320,7 @@ func (e Endpoint) resolve() (*endpoint, error) {
 	}
 	ep := &endpoint{formField: u.FormField, basicAuth: u.BasicAuth}
 	if u.JSONField != "" {
-		path, err := parseJSONPointer(u.JSONField)
+		path, err := jsonptr.ParseField(u.JSONField)
 		if err != nil {
 			return nil, err
 		}
@@ -352,25 +352,6 @@ func (e Endpoint) resolve() (*endpoint, error) {
 		ep.bodyMarker = []byte(f.BodyMarker)
 	}
 	return ep, nil
-}
-
-// parseJSONPointer turns "username" into ["username"] and an RFC 6901
-// pointer "/a/b~1c" into ["a", "b/c"].
-func parseJSONPointer(s string) ([]string, error) {
-	if !strings.HasPrefix(s, "/") {
-		return []string{s}, nil
-	}
-	segs := strings.Split(s[1:], "/")
-	for i, seg := range segs {
-		for j := 0; j < len(seg); j++ {
-			if seg[j] == '~' && (j+1 == len(seg) || (seg[j+1] != '0' && seg[j+1] != '1')) {
-				return nil, fmt.Errorf("json pointer %q: '~' must be followed by 0 or 1", s)
-			}
-		}
-		// Order matters (RFC 6901 §4): "~01" is "~1", not "/".
-		segs[i] = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
-	}
-	return segs, nil
 }
 
 func (a AccountPolicy) resolve() (AccountPolicy, error) {

@@ -78,32 +78,6 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-func TestParseJSONPointer(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"username", []string{"username"}},
-		{"/username", []string{"username"}},
-		{"/a/b", []string{"a", "b"}},
-		{"/a~1b", []string{"a/b"}},
-		{"/m~0n", []string{"m~n"}},
-		{"/~01", []string{"~1"}},
-		{"/", []string{""}},
-	}
-	for _, tc := range tests {
-		got, err := parseJSONPointer(tc.in)
-		if err != nil || strings.Join(got, "\x00") != strings.Join(tc.want, "\x00") {
-			t.Errorf("parseJSONPointer(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"/a~", "/a~2"} {
-		if _, err := parseJSONPointer(bad); err == nil {
-			t.Errorf("parseJSONPointer(%q): no error", bad)
-		}
-	}
-}
-
 // The same username hashes the same under the same key (replicas agree)
 // and differently under another key; it never appears in clear.
 func TestAccountHashing(t *testing.T) {

@@ -3,12 +3,12 @@ package bruteforce
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
+
+	"github.com/rampartsec/rampart/internal/jsonptr"
 )
 
 // lookup is the result of reading a username from a request.
@@ -123,9 +123,6 @@ func (b *replayBody) Read(p []byte) (int, error) {
 
 func (b *replayBody) Close() error { return b.rest.Close() }
 
-// errNotFound ends a JSON walk that found no path to the member.
-var errNotFound = errors.New("json path not found")
-
 // jsonMatches collects the values found at the username's path.
 type jsonMatches struct {
 	vals []string
@@ -141,11 +138,17 @@ type jsonMatches struct {
 // ambiguous rather than read as whichever one this parser prefers. A syntax
 // error ends the walk; what was found before it still counts, so trailing
 // garbage that a lenient upstream ignores cannot hide the account.
-func jsonLookup(doc []byte, path []string) (string, lookup) {
+func jsonLookup(doc []byte, path jsonptr.Pointer) (string, lookup) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var m jsonMatches
-	_ = walkJSON(dec, path, &m)
+	_ = jsonptr.Visit(dec, path, func(tok json.Token) {
+		if s, ok := tok.(string); ok {
+			m.vals = append(m.vals, s)
+		} else {
+			m.nonString++
+		}
+	})
 	switch {
 	case m.nonString == 0:
 		return agree(m.vals)
@@ -154,101 +157,4 @@ func jsonLookup(doc []byte, path []string) (string, lookup) {
 		return "", userAbsent
 	}
 	return "", userAmbiguous
-}
-
-// walkJSON reads the next value of dec, following path into it. Recursion
-// goes only along path, so its depth is bounded by the configured pointer,
-// not by the document; every other value is skipped iteratively.
-func walkJSON(dec *json.Decoder, path []string, m *jsonMatches) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if len(path) == 0 {
-		if s, ok := tok.(string); ok {
-			m.vals = append(m.vals, s)
-			return nil
-		}
-		m.nonString++
-		if d, ok := tok.(json.Delim); ok {
-			return skipContainer(dec, d)
-		}
-		return nil
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil // a scalar where the path wants to go deeper
-	}
-	switch d {
-	case '{':
-		for dec.More() {
-			keyTok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key, _ := keyTok.(string)
-			if strings.EqualFold(key, path[0]) {
-				err = walkJSON(dec, path[1:], m)
-			} else {
-				err = skipValue(dec)
-			}
-			if err != nil {
-				return err
-			}
-		}
-	case '[':
-		idx, err := strconv.Atoi(path[0])
-		if err != nil || idx < 0 {
-			idx = -1
-		}
-		for i := 0; dec.More(); i++ {
-			if i == idx {
-				err = walkJSON(dec, path[1:], m)
-			} else {
-				err = skipValue(dec)
-			}
-			if err != nil {
-				return err
-			}
-		}
-	default:
-		return errNotFound
-	}
-	_, err = dec.Token() // the closing delimiter
-	return err
-}
-
-// skipValue skips the next value of dec.
-func skipValue(dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); ok {
-		return skipContainer(dec, d)
-	}
-	return nil
-}
-
-// skipContainer skips to the end of a container whose opening delimiter
-// was just read, counting depth instead of recursing (a 64 KiB body of
-// "[[[[…" must not grow the stack).
-func skipContainer(dec *json.Decoder, open json.Delim) error {
-	if open != '{' && open != '[' {
-		return errNotFound
-	}
-	for depth := 1; depth > 0; {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if d, ok := tok.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-	}
-	return nil
 }

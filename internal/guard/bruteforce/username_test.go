@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampartsec/rampart/internal/jsonptr"
 	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
@@ -177,7 +178,7 @@ func FuzzUsernameOf(f *testing.F) {
 		f.Add(s.ct, []byte(s.body), s.basic, "/credentials/user")
 	}
 	f.Fuzz(func(t *testing.T, ct string, body []byte, authz, field string) {
-		if _, err := parseJSONPointer(field); err != nil {
+		if _, err := jsonptr.ParseField(field); err != nil {
 			return
 		}
 		ep, err := Endpoint{Username: UsernameSource{JSONField: field, FormField: field, BasicAuth: true}}.resolve()
@@ -204,7 +205,7 @@ func FuzzJSONLookup(f *testing.F) {
 	f.Add([]byte(`{"a":"x","A":"y"}`), "a")
 	f.Add([]byte(`{"a":[[[[{}]]]],"a":1}`), "/a/0")
 	f.Fuzz(func(t *testing.T, doc []byte, pointer string) {
-		path, err := parseJSONPointer(pointer)
+		path, err := jsonptr.ParseField(pointer)
 		if err != nil {
 			return
 		}

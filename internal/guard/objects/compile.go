@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/jsonptr"
 	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
@@ -28,10 +29,10 @@ type learnRule struct {
 	ttl         time.Duration
 	reason      string          // the Reason of the marks it writes
 	methods     map[string]bool // nil: every method
-	idPointer   jsonPointer
+	idPointer   jsonptr.Pointer
 	hasID       bool
-	listPointer jsonPointer
-	itemPointer jsonPointer
+	listPointer jsonptr.Pointer
+	itemPointer jsonptr.Pointer
 	hasList     bool
 }
 
@@ -194,13 +195,13 @@ func compileLearn(lr *LearnRule, namespace string, ttl time.Duration) (*learnRul
 		return nil, errors.New("list_pointer needs item_id_pointer")
 	}
 	var err error
-	if l.idPointer, err = parsePointer(lr.IDPointer); err != nil {
+	if l.idPointer, err = jsonptr.Parse(lr.IDPointer); err != nil {
 		return nil, fmt.Errorf("id_pointer: %w", err)
 	}
-	if l.listPointer, err = parsePointer(lr.ListPointer); err != nil {
+	if l.listPointer, err = jsonptr.Parse(lr.ListPointer); err != nil {
 		return nil, fmt.Errorf("list_pointer: %w", err)
 	}
-	if l.itemPointer, err = parsePointer(lr.ItemIDPointer); err != nil {
+	if l.itemPointer, err = jsonptr.Parse(lr.ItemIDPointer); err != nil {
 		return nil, fmt.Errorf("item_id_pointer: %w", err)
 	}
 	if len(lr.Methods) > 0 {

@@ -3,36 +3,10 @@ package objects
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/rampartsec/rampart/internal/jsonptr"
 )
-
-// jsonPointer is a parsed RFC 6901 JSON pointer: its reference tokens,
-// unescaped. The empty pointer (no tokens) is the whole document.
-type jsonPointer []string
-
-// parsePointer parses "" or "/a/b~1c/0". "~" must be followed by 0 or 1.
-func parsePointer(s string) (jsonPointer, error) {
-	if s == "" {
-		return nil, nil
-	}
-	if s[0] != '/' {
-		return nil, fmt.Errorf("json pointer %q must be empty or start with /", s)
-	}
-	var p jsonPointer
-	for tok := range strings.SplitSeq(s[1:], "/") {
-		for i := 0; i < len(tok); i++ {
-			if tok[i] == '~' && (i+1 == len(tok) || tok[i+1] != '0' && tok[i+1] != '1') {
-				return nil, fmt.Errorf("json pointer %q: \"~\" must be followed by 0 or 1 (RFC 6901)", s)
-			}
-		}
-		// ~1 before ~0, as RFC 6901 §4 says: "~01" is "~1", not "/".
-		p = append(p, strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~"))
-	}
-	return p, nil
-}
 
 // eachID calls fn with every id the rule finds in doc, a document
 // json.Valid accepted, until fn returns false: the one at IDPointer, then
@@ -72,7 +46,7 @@ func (l *learnRule) eachID(doc []byte, fn func(id string) bool) {
 // A member name that appears twice in an object is ambiguous (parsers keep
 // the first or the last one) and matches nothing: an id is learned only
 // from a response that names it unambiguously.
-func resolve(b []byte, i int, p jsonPointer) (int, bool) {
+func resolve(b []byte, i int, p jsonptr.Pointer) (int, bool) {
 	for _, tok := range p {
 		i = skipSpace(b, i)
 		if i >= len(b) {
@@ -121,8 +95,8 @@ func member(b []byte, i int, name string) (int, bool) {
 
 // element finds the array element tok ("0", "12") of the array at b[i].
 func element(b []byte, i int, tok string) (int, bool) {
-	want, err := strconv.Atoi(tok)
-	if err != nil || want < 0 || tok != strconv.Itoa(want) {
+	want, ok := jsonptr.ArrayIndex(tok)
+	if !ok {
 		return 0, false // "-", "01", "+1": not an index (RFC 6901 §4)
 	}
 	found := -1

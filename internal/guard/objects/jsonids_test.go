@@ -85,25 +85,3 @@ func TestLearnIDsDeepNesting(t *testing.T) {
 		t.Fatalf("ids past a deeply nested value: %q", got)
 	}
 }
-
-func TestParsePointer(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    jsonPointer
-		wantErr bool
-	}{
-		{"", nil, false},
-		{"/", jsonPointer{""}, false},
-		{"/id", jsonPointer{"id"}, false},
-		{"/a~1b/c~0d/~01", jsonPointer{"a/b", "c~d", "~1"}, false},
-		{"id", nil, true},
-		{"/a~2", nil, true},
-		{"/a~", nil, true},
-	}
-	for _, tt := range tests {
-		got, err := parsePointer(tt.in)
-		if (err != nil) != tt.wantErr || !slices.Equal(got, tt.want) {
-			t.Errorf("parsePointer(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}

@@ -31,7 +31,9 @@ func overriddenMethods(r *http.Request, fn func(method string)) {
 		}
 	}
 	q := r.URL.RawQuery
-	if !strings.Contains(q, methodOverrideParam) && !strings.Contains(q, "%") {
+	// Parse only when the query could name the parameter: a %-escape, or
+	// "method" in any letter case ("_METHOD", PHP's ".method").
+	if !strings.Contains(q, "%") && !strings.Contains(strings.ToLower(q), "method") {
 		return
 	}
 	// "&" and ";" both separate (some frameworks split on ";"), names
@@ -41,6 +43,8 @@ func overriddenMethods(r *http.Request, fn func(method string)) {
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
+		// PHP turns "." and " " in parameter names into "_".
+		name = strings.NewReplacer(".", "_", " ", "_").Replace(name)
 		if !strings.EqualFold(name, methodOverrideParam) {
 			continue
 		}

@@ -86,6 +86,8 @@ func TestForeignItemCannotBeOverwritten(t *testing.T) {
 	wantForbidden(t, "bob POSTs with X-HTTP-Method-Override: PUT",
 		e.gateway("POST", "/api/items/1", bob, edit, "X-HTTP-Method-Override", "PUT"))
 	wantForbidden(t, "bob POSTs with ?_method=put", e.gateway("POST", "/api/items/1?_method=put", bob, edit))
+	wantForbidden(t, "bob POSTs with ?_METHOD=PUT", e.gateway("POST", "/api/items/1?_METHOD=PUT", bob, edit))
+	wantForbidden(t, "bob POSTs with PHP's ?.method=put", e.gateway("POST", "/api/items/1?.method=put", bob, edit))
 
 	after := e.direct("GET", "/api/items/1", alice, nil)
 	if !bytes.Equal(before.body, after.body) {

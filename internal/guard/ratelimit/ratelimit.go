@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/dedup"
 	"github.com/rampartsec/rampart/internal/pipeline"
 	"github.com/rampartsec/rampart/internal/store"
 )
@@ -28,7 +29,7 @@ type Limiter struct {
 	policies   map[string]*policy
 	store      StoreLimiter
 	failClosed bool
-	events     *dedup
+	events     *dedup.Window
 	onLimited  func(policy, keyKind string)
 	onStoreErr func(policy string)
 	log        *slog.Logger
@@ -65,11 +66,15 @@ func New(cfg Config, opts Options) (*Limiter, error) {
 	if opts.Limiter == nil {
 		return nil, errNoLimiter
 	}
+	events, err := dedup.New(st.eventWindow, st.eventKeys)
+	if err != nil {
+		return nil, fmt.Errorf("ratelimit: event deduplication: %w", err)
+	}
 	l := &Limiter{
 		policies:   make(map[string]*policy, len(cfg.Policies)),
 		store:      opts.Limiter,
 		failClosed: st.failClosed,
-		events:     newDedup(st.eventWindow, st.eventKeys),
+		events:     events,
 		onLimited:  opts.OnLimited,
 		onStoreErr: opts.OnStoreError,
 		log:        opts.Logger,
@@ -84,7 +89,7 @@ func New(cfg Config, opts Options) (*Limiter, error) {
 	for _, p := range cfg.Policies {
 		p, err := p.validate()
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: %w", err)
+			return nil, fmt.Errorf("ratelimit: event deduplication: %w", err)
 		}
 		if _, dup := l.policies[p.Name]; dup {
 			return nil, fmt.Errorf("ratelimit: policy %q defined twice", p.Name)
@@ -258,7 +263,7 @@ func (g *Guard) limited(p *policy, storeKey string, results []decided) *pipeline
 			"Ratelimit":        {string(item)},
 		},
 		// One Event per key and window; the Outcome records every refusal.
-		SuppressEvent: !g.l.events.first(storeKey, g.l.now()),
+		SuppressEvent: !g.l.events.First(storeKey, g.l.now()),
 	}
 }
 
@@ -270,7 +275,7 @@ func (g *Guard) storeFailed(r *http.Request, p *policy, storeKey string, err err
 	}
 	// One log line per policy and event window: an outage fails every
 	// request, and the log must stay readable.
-	first := g.l.events.first("store-error:"+p.name, g.l.now())
+	first := g.l.events.First("store-error:"+p.name, g.l.now())
 	if first {
 		g.l.log.LogAttrs(r.Context(), slog.LevelWarn, "rate limit store failed",
 			slog.String("guard", g.name), slog.String("policy", p.name),
