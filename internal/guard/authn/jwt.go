@@ -18,14 +18,11 @@ import (
 	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
-// jwtVerifier checks bearer tokens. Parsing and signature verification are
-// golang-jwt's; this type picks the issuer, pins its algorithms, finds the
-// key and maps claims to an Identity.
+// jwtVerifier checks bearer tokens. Signature verification and claims
+// validation are golang-jwt's; parseCompactJWT splits and decodes tokens
+// as golang-jwt's parser does, and this type picks the issuer, pins its
+// algorithms, finds the key and maps claims to an Identity.
 type jwtVerifier struct {
-	// parser does no claims validation of its own: the claims are checked
-	// by the validator of the issuer the token names, once the signature
-	// proved the token really comes from that issuer.
-	parser        *jwt.Parser
 	issuers       map[string]*issuer
 	maxTokenBytes int
 	now           func() time.Time
@@ -46,7 +43,6 @@ type issuer struct {
 
 func newJWTVerifier(cfg JWTConfig, a *Authenticator) (*jwtVerifier, error) {
 	v := &jwtVerifier{
-		parser:        jwt.NewParser(jwt.WithoutClaimsValidation()),
 		issuers:       make(map[string]*issuer, len(cfg.Issuers)),
 		maxTokenBytes: cfg.MaxTokenBytes,
 		now:           a.now,
@@ -180,7 +176,8 @@ func bearer(r *http.Request) (string, bool) {
 	return cred, true
 }
 
-// tokenCheck carries one verification through golang-jwt's key callback.
+// tokenCheck is one verification: which issuer, key set and keys may
+// verify a token.
 type tokenCheck struct {
 	v       *jwtVerifier
 	ctx     context.Context
@@ -188,74 +185,60 @@ type tokenCheck struct {
 	iss     *issuer
 	kid     string
 	set     *keySet
-	found   any
-	f       *failure
 }
 
-// keyfunc runs after the token parsed and before its signature is
-// verified: it decides which issuer, algorithm and keys may verify it.
-// The algorithm in the header is only ever checked against the issuer's
-// pinned list, never trusted to pick a verification method on its own.
-func (c *tokenCheck) keyfunc(t *jwt.Token) (any, error) {
-	c.f = c.keys(t)
-	if c.f != nil {
-		return nil, c.f.cause
-	}
-	return c.found, nil
-}
-
-func (c *tokenCheck) keys(t *jwt.Token) *failure {
-	alg := t.Method.Alg()
+// find decides which issuer, algorithm and keys may verify t, and appends
+// the keys to keys; it runs after the token parsed and before its
+// signature is verified. The algorithm in the header is only ever checked
+// against the issuer's pinned list, never trusted to pick a verification
+// method on its own.
+func (c *tokenCheck) find(t *compactJWT, keys []any) ([]any, *failure) {
+	alg := t.header.alg
 	if alg == jwt.SigningMethodNone.Alg() {
-		return failf(RuleJWTAlgNone, `token uses alg "none"`)
+		return nil, failf(RuleJWTAlgNone, `token uses alg "none"`)
 	}
-	if _, ok := t.Header["crit"]; ok {
+	if t.header.crit {
 		// RFC 7515 §4.1.11: critical extensions we do not understand
 		// make the token invalid. We understand none.
-		return failf(RuleJWTMalformed, `token has a "crit" header`)
+		return nil, failf(RuleJWTMalformed, `token has a "crit" header`)
 	}
-	name, _ := t.Claims.(jwt.MapClaims)["iss"].(string)
+	name, _ := t.claims["iss"].(string)
 	iss := c.v.issuers[name]
 	if iss == nil || (c.allowed != nil && !c.allowed[name]) {
-		return fail(RuleJWTUnknownIssuer, fmt.Errorf("issuer %q is not trusted here", name))
+		return nil, fail(RuleJWTUnknownIssuer, fmt.Errorf("issuer %q is not trusted here", name))
 	}
 	c.iss = iss
 	if !slices.Contains(iss.algs, alg) {
-		return fail(RuleJWTAlgNotAllowed, fmt.Errorf("issuer %q does not allow alg %q", name, alg))
+		return nil, fail(RuleJWTAlgNotAllowed, fmt.Errorf("issuer %q does not allow alg %q", name, alg))
 	}
-	kid, hasKID := t.Header["kid"].(string)
-	if _, present := t.Header["kid"]; present && !hasKID {
-		return failf(RuleJWTMalformed, "kid is not a string")
+	kid, hasKID := t.header.kid, t.header.kidString
+	if t.header.kidPresent && !hasKID {
+		return nil, failf(RuleJWTMalformed, "kid is not a string")
 	}
 	c.kid = kid
 	candidates, set := iss.static.lookup(kid, hasKID), iss.static
 	if len(candidates) == 0 && iss.jwks != nil {
 		var f *failure
 		if candidates, set, f = iss.jwks.lookup(c.ctx, kid, hasKID); f != nil {
-			return f
+			return nil, f
 		}
 	}
 	c.set = set
 	if len(candidates) == 0 {
-		return fail(RuleJWTUnknownKID, fmt.Errorf("issuer %q has no key %q", name, kid))
+		return nil, fail(RuleJWTUnknownKID, fmt.Errorf("issuer %q has no key %q", name, kid))
 	}
 	// Only keys whose type (and pinned alg) fit the token's alg: an RSA
 	// key never serves as an HMAC secret.
-	var fit []jwt.VerificationKey
+	first := len(keys)
 	for _, k := range candidates {
 		if (k.alg == "" || k.alg == alg) && keyFits(alg, k.key) {
-			fit = append(fit, k.key)
+			keys = append(keys, k.key)
 		}
 	}
-	switch len(fit) {
-	case 0:
-		return fail(RuleJWTKeyMismatch, fmt.Errorf("issuer %q: no key %q fits alg %q", name, kid, alg))
-	case 1:
-		c.found = fit[0]
-	default:
-		c.found = jwt.VerificationKeySet{Keys: fit}
+	if len(keys) == first {
+		return nil, fail(RuleJWTKeyMismatch, fmt.Errorf("issuer %q: no key %q fits alg %q", name, kid, alg))
 	}
-	return nil
+	return keys, nil
 }
 
 // authenticate verifies the bearer token of r; (nil, nil) when there is
@@ -281,15 +264,23 @@ func (a *Authenticator) authenticateJWT(r *http.Request, allowed map[string]bool
 			}
 		}
 	}
-	c := &tokenCheck{v: v, ctx: r.Context(), allowed: allowed}
-	claims := jwt.MapClaims{}
-	if _, err := v.parser.ParseWithClaims(raw, claims, c.keyfunc); err != nil {
-		if c.f != nil {
-			return nil, c.f
-		}
-		return nil, parseFailure(err)
+	t, f := parseCompactJWT(raw)
+	if f != nil {
+		return nil, f
 	}
-	iss := c.iss
+	c := tokenCheck{v: v, ctx: r.Context(), allowed: allowed}
+	var keyBuf [2]any // the usual one key, or two during a rotation
+	keys, f := c.find(&t, keyBuf[:0])
+	if f != nil {
+		return nil, f
+	}
+	if f := t.verify(keys); f != nil {
+		return nil, f
+	}
+	// Only now, with the signature proving the token comes from the
+	// issuer it names, are its claims validated: once, by that issuer's
+	// rules.
+	iss, claims := c.iss, t.claims
 	if f := iss.validate(claims, v.now()); f != nil {
 		return nil, f
 	}
@@ -331,19 +322,6 @@ func (a *Authenticator) finishJWT(r *http.Request, iss *issuer, claims jwt.MapCl
 		}
 	}
 	return iss.identity(claims, kid), nil
-}
-
-// parseFailure classifies a golang-jwt error raised before the claims
-// were looked at.
-func parseFailure(err error) *failure {
-	switch {
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return fail(RuleJWTSignature, err)
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		// An alg golang-jwt does not know, or none at all.
-		return fail(RuleJWTAlgNotAllowed, err)
-	}
-	return fail(RuleJWTMalformed, err)
 }
 
 // claimsFailure classifies a validator error.
