@@ -21,6 +21,7 @@ type State struct {
 	events   []Event
 	w        responseRecorder
 	body     countingBody
+	buffered bufferedBody
 	idBuf    [40]byte
 	idHeader [1]string
 	// unreleased lists stages whose monitored denial let the request pass:
