@@ -293,7 +293,7 @@ func (c *Chain) emit(s *State) {
 		}
 		enforcedDenial := s.enforced && i == len(o.Denials)-1
 		s.events = append(s.events, Event{Kind: "denial", Severity: sev, Category: d.Category, Guard: d.Guard,
-			Rule: d.Rule, Message: d.PublicMessage, Monitor: !enforcedDenial})
+			Rule: d.Rule, Message: d.PublicMessage, Monitor: !enforcedDenial, Evidence: d.Evidence})
 	}
 	for i := range c.outcomes {
 		c.outcomes[i].WriteOutcome(o)

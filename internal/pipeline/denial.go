@@ -34,6 +34,10 @@ type Denial struct {
 	// key and window, so that a flood of requests does not become a flood
 	// of Events at the sinks and the detector.
 	SuppressEvent bool
+	// Evidence is copied to the denial's Event (never to the client): where
+	// the match was ("query.q", "body./user/name"), a redacted snippet, the
+	// CWE. Keep values short and free of secrets.
+	Evidence map[string]string
 	// Cause is the private reason, logged and never sent.
 	Cause error
 }
