@@ -37,6 +37,8 @@ type Config struct {
 	Authentication Authentication `yaml:"authentication"`
 	// Audit configures the tamper-evident audit log.
 	Audit Audit `yaml:"audit"`
+	// Injection configures the injection guard for every API.
+	Injection Injection `yaml:"injection"`
 	// APIs are the upstream APIs Rampart protects. At least one is required.
 	APIs []API `yaml:"apis"`
 }
@@ -141,6 +143,8 @@ type Limits struct {
 	QueueTimeout time.Duration `yaml:"queue_timeout"`
 	// MaxBodyBytes is the default request body cap. Default 1MiB; -1 unlimited.
 	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
+	// JSON hardens JSON request bodies (depth, sizes, duplicate keys).
+	JSON JSONLimits `yaml:"json"`
 }
 
 // Hygiene configures response clean-up.
@@ -187,6 +191,10 @@ type API struct {
 	Auth *RouteAuth `yaml:"auth"`
 	// Authz is the authorization rule of routes without their own.
 	Authz *Authz `yaml:"authz"`
+	// Schema is the API's OpenAPI positive model.
+	Schema *Schema `yaml:"schema"`
+	// Injection overrides the injection section for this API.
+	Injection *APIInjection `yaml:"injection"`
 	// Routes give parts of the API their own settings.
 	Routes []Route `yaml:"routes"`
 }

@@ -73,6 +73,7 @@ func (c *Config) ApplyDefaults() {
 		c.Hygiene.StripHeaders = append([]string(nil), DefaultStripHeaders...)
 	}
 	c.applyGuardDefaults()
+	c.applyDetectionDefaults()
 	for i := range c.APIs {
 		a := &c.APIs[i]
 		setDefault(&a.PathPrefix, DefaultPathPrefix)

@@ -47,6 +47,7 @@ func (c *Config) Validate() []FieldError {
 	}
 	c.Limits.validate(v)
 	c.validateGuards(v)
+	c.validateDetection(v)
 	for i, h := range c.Hygiene.StripHeaders {
 		if strings.TrimSpace(h) == "" || strings.ContainsAny(h, " :\r\n") {
 			v.add(fmt.Sprintf("hygiene.strip_headers[%d]", i), "invalid header name %q", h)
