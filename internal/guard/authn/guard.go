@@ -216,7 +216,10 @@ func (g *Guard) Check(r *http.Request) (*http.Request, error) {
 		for i, id := range ids {
 			methods[i] = id.Method
 		}
-		primary.Method = strings.Join(methods, "+")
+		// Copy: verifiers may share one Identity across requests.
+		combined := *primary
+		combined.Method = strings.Join(methods, "+")
+		primary = &combined
 	}
 	pipeline.SetIdentity(r, primary)
 	return r, nil
