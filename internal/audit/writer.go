@@ -209,7 +209,7 @@ func (l *Log) WriteOutcome(o *pipeline.Outcome) {
 	if o == nil || !l.wantOutcome(o.Verdict) {
 		return
 	}
-	_ = l.enqueue(&entry{kind: KindOutcome, data: marshalData(newOutcomeData(o))})
+	_ = l.enqueue(&entry{kind: KindOutcome, data: encodeOutcome(o)})
 }
 
 // RecordOutcome records o and waits until it is committed; it returns the
@@ -218,7 +218,7 @@ func (l *Log) RecordOutcome(ctx context.Context, o *pipeline.Outcome) (uint64, e
 	if o == nil || !l.wantOutcome(o.Verdict) {
 		return 0, nil
 	}
-	return l.submit(ctx, &entry{kind: KindOutcome, data: marshalData(newOutcomeData(o))})
+	return l.submit(ctx, &entry{kind: KindOutcome, data: encodeOutcome(o)})
 }
 
 // WriteEvent records e without waiting. Events whose kind starts with
