@@ -43,7 +43,12 @@
 //	                                                       unsalted SHA-256 (CWE-916)          PBKDF2, never returned
 //	API8 misconfiguration     every response, errors       Server/X-Powered-By (CWE-200),      no banners; problem+json
 //	                                                       stack traces (CWE-209)
+//	API7 SSRF (CWE-918)       POST /api/webhooks/test      fetches any URL, loopback and       https only, public addresses
+//	                                                       private included; shows the answer  (checked at dial time), no redirects
 //	injection (CWE-89)        GET /api/search?q=           SQL built by concatenation          parameterised
+//	path traversal (CWE-22)   GET /api/files?name=         name decoded twice and joined       ^[a-z0-9-]+\.txt$, docs/ only
+//	                                                       unchecked: ../private/secret.txt
+//	XSS (CWE-79)              GET /api/preview?text=       text pasted into text/html          html/template escaping + CSP
 //	API9 inventory (CWE-489)  GET /api/debug/vars          undocumented, unauthenticated,      404
 //	                                                       dumps the JWT key
 //
@@ -51,4 +56,11 @@
 // connection whose SQLite authorizer allows reads only (like a SELECT-only
 // database role), so an attacker can dump every table with UNION but cannot
 // ATTACH files to the host, write, or drop tables.
+//
+// The path traversal is contained the same way: documents live in a
+// temporary directory created by New and removed by Close (docs/ beside a
+// private/secret.txt that holds [SecretFileMarker]), and every
+// open goes through an os.Root on that directory, so ../private/secret.txt
+// is reachable but no real file of the host is. The SSRF fetch is bounded
+// (3 s, 512 bytes shown) and never uses a proxy from the environment.
 package sampleapi

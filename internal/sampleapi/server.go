@@ -2,6 +2,7 @@ package sampleapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,12 +12,14 @@ import (
 // API is one instance of the sample API with its own database. It is safe
 // for concurrent use.
 type API struct {
-	cfg     Config
-	log     *slog.Logger
-	store   *store
-	secret  []byte
-	lockout *lockout // nil in vulnerable mode
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	store    *store
+	secret   []byte
+	lockout  *lockout // nil in vulnerable mode
+	files    *fileStore
+	webhooks *http.Client
+	handler  http.Handler
 }
 
 // New builds an API: it validates cfg, creates and seeds a private in-memory
@@ -30,11 +33,18 @@ func New(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the sample api database: %w", err)
 	}
+	files, err := openFileStore()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	a := &API{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		store:  st,
-		secret: []byte(cfg.JWTSecret),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		store:    st,
+		secret:   []byte(cfg.JWTSecret),
+		files:    files,
+		webhooks: newWebhookClient(cfg.Hardened),
 	}
 	if cfg.Hardened {
 		a.lockout = newLockout(cfg.Now)
@@ -59,8 +69,12 @@ func New(cfg Config) (*API, error) {
 // Handler returns the API's HTTP handler.
 func (a *API) Handler() http.Handler { return a.handler }
 
-// Close releases the database. Requests still in flight fail with 500.
-func (a *API) Close() error { return a.store.Close() }
+// Close releases the database and removes the documents' temporary
+// directory. Requests still in flight fail with 500.
+func (a *API) Close() error {
+	a.webhooks.CloseIdleConnections()
+	return errors.Join(a.store.Close(), a.files.Close())
+}
 
 // authedHandler serves a request whose bearer token has been verified.
 type authedHandler func(w http.ResponseWriter, r *http.Request, p principal)
@@ -91,6 +105,9 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/api/orders", authed: a.listOrders},
 		{method: "GET", path: "/api/orders/{id}", authed: a.getOrder},
 		{method: "GET", path: "/api/report", authed: a.report},
+		{method: "GET", path: "/api/files", authed: a.getFile},
+		{method: "POST", path: "/api/webhooks/test", authed: a.testWebhook},
+		{method: "GET", path: "/api/preview", handler: a.preview},
 	}
 	if !a.cfg.Hardened {
 		// DELIBERATE FLAW (CWE-489, active debug code; OWASP API9 improper

@@ -1,6 +1,7 @@
 package sampleapi
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -105,5 +106,77 @@ func TestSpecReturnsACopy(t *testing.T) {
 	a[0] = 'X'
 	if Spec()[0] == 'X' {
 		t.Error("Spec exposes the embedded bytes")
+	}
+}
+
+// TestSpecConstrainsNewInputs: the spec alone is enough for a schema guard to
+// stop the traversal, SSRF and XSS flaws, because the legitimate inputs are
+// described tightly.
+func TestSpecConstrainsNewInputs(t *testing.T) {
+	var doc struct {
+		Paths map[string]struct {
+			Get struct {
+				Parameters []struct {
+					Name   string         `yaml:"name"`
+					Schema map[string]any `yaml:"schema"`
+				} `yaml:"parameters"`
+			} `yaml:"get"`
+		} `yaml:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]map[string]any `yaml:"properties"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(Spec(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	param := func(path, name string) map[string]any {
+		for _, p := range doc.Paths[path].Get.Parameters {
+			if p.Name == name {
+				return p.Schema
+			}
+		}
+		t.Fatalf("%s has no parameter %s", path, name)
+		return nil
+	}
+	pattern := func(s map[string]any) *regexp.Regexp {
+		re, err := regexp.Compile(s["pattern"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return re
+	}
+
+	files := pattern(param("/api/files", "name"))
+	for name, want := range map[string]bool{"welcome.txt": true, "terms.txt": true,
+		"../private/secret.txt": false, "..%2fsecret.txt": false, "a/b.txt": false, "x.txt.exe": false} {
+		if got := files.MatchString(name); got != want {
+			t.Errorf("files name pattern on %q = %v, want %v", name, got, want)
+		}
+	}
+	for name := range sampleDocuments {
+		if !files.MatchString(name) || !documentName.MatchString(name) {
+			t.Errorf("document %q does not match the name pattern", name)
+		}
+	}
+	if files.String() != documentName.String() {
+		t.Errorf("spec pattern %q differs from the hardened handler's %q", files, documentName)
+	}
+
+	preview := param("/api/preview", "text")
+	if preview["maxLength"] != maxPreviewText {
+		t.Errorf("preview text maxLength = %v, want %d", preview["maxLength"], maxPreviewText)
+	}
+	if pattern(preview).MatchString("<script>") {
+		t.Error("preview text pattern admits markup")
+	}
+
+	url := doc.Components.Schemas["WebhookTest"].Properties["url"]
+	if url["format"] != "uri" || url["maxLength"] != maxWebhookURL {
+		t.Errorf("WebhookTest.url = %v, want format uri and maxLength %d", url, maxWebhookURL)
+	}
+	if pattern(url).MatchString("http://127.0.0.1/") {
+		t.Error("WebhookTest.url pattern admits plain http")
 	}
 }
