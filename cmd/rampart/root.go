@@ -21,7 +21,7 @@ of service, broken authorization, data exfiltration) and records what it saw.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newValidateCommand(), newDemoCommand(), newVersionCommand(),
-		newKeysCommand(), newSignCommand(), newAuditCommand())
+		newKeysCommand(), newSignCommand(), newAuditCommand(), newAttackCommand())
 	return root
 }
 

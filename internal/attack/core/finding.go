@@ -173,4 +173,7 @@ type Coverage struct {
 	Check    string         `json:"check"`
 	Status   CoverageStatus `json:"status"`
 	Reason   string         `json:"reason,omitempty"`
+	// Profiles are the auth profiles the result depends on: when one of them
+	// later fails its canary, a tested row turns invalid.
+	Profiles []string `json:"profiles,omitempty"`
 }

@@ -58,6 +58,18 @@ type Request struct {
 	Unsafe bool
 	// Timeout overrides the default per-request timeout (time-based probes).
 	Timeout time.Duration
+	// NoPacing returns a 429 or 503 as it came, without waiting for its
+	// Retry-After, retrying, or slowing the adaptive pacing: the rate-limit
+	// checks need to see the limit they provoke. --rate still applies (it is
+	// the operator's promise to the target's owner).
+	NoPacing bool
+	// FollowRedirects follows up to 5 redirects, each counted against the
+	// budget. A redirect to a host out of scope is never followed: Do returns
+	// the redirect response itself. Without it Do returns every 3xx as is.
+	FollowRedirects bool
+	// MaxBody overrides Config.MaxResponseBody for this request (a large
+	// spec document); 0 keeps the default.
+	MaxBody int64
 }
 
 // Response is what came back, with the exchange recorded for evidence.

@@ -1,16 +1,16 @@
 package core
 
 import (
-	"bytes"
-	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Errors Do returns without sending anything.
@@ -18,23 +18,60 @@ var (
 	ErrBudget     = errors.New("request budget exhausted")
 	ErrUnsafe     = errors.New("refused by --safe: state-changing request on an object the scan did not create")
 	ErrOutOfScope = errors.New("host is out of scope")
+	// ErrDeadline: the scan's --duration has passed. errors.Is(err,
+	// ErrBudget) is true for it too, so a check that stops on ErrBudget stops
+	// on both.
+	ErrDeadline error = budgetError("scan duration reached")
+	// ErrProfileDown: the auth profile failed its canary and could not log
+	// in again, so a request as it would test nothing (see ProfileWorking).
+	ErrProfileDown = errors.New("auth profile is not working")
+)
+
+// budgetError is an out-of-budget reason that matches ErrBudget.
+type budgetError string
+
+func (e budgetError) Error() string        { return string(e) }
+func (e budgetError) Is(target error) bool { return target == ErrBudget }
+
+// Defaults for zero Config fields.
+const (
+	DefaultTimeout         = 10 * time.Second
+	DefaultMaxResponseBody = 1 << 20
+	DefaultCanaryEvery     = 50
+	DefaultMaxRetryWait    = 30 * time.Second
 )
 
 // Config is one scan's settings. The engine (internal/attack) fills it from
 // the command line; tests build it directly.
 type Config struct {
-	Target          string        // base URL, e.g. http://127.0.0.1:8080
-	Scope           []string      // extra host[:port] the dialer may reach besides the target's
-	MaxRequests     int           // 0: unlimited
-	Rate            float64       // requests per second, 0: unpaced
-	Duration        time.Duration // 0: unlimited
-	Safe            bool          // no unsafe requests on objects the scan did not create
-	OwnTarget       bool          // --i-own-this-target: allows resource ramps on non-loopback targets
-	Timeout         time.Duration // per request; default 10s
-	MaxResponseBody int64         // default 1 MiB
+	Target      string        // base URL, e.g. http://127.0.0.1:8080
+	Scope       []string      // extra host[:port] the dialer may reach besides the target's; a host without port allows any port
+	MaxRequests int           // 0: unlimited
+	Rate        float64       // requests per second, 0: unpaced
+	Duration    time.Duration // 0: unlimited; requests after it fail with ErrDeadline
+	Safe        bool          // no unsafe requests on objects the scan did not create
+	OwnTarget   bool          // --i-own-this-target: allows resource ramps on non-loopback targets
+	Timeout     time.Duration // per request; default DefaultTimeout (10s)
+	// MaxResponseBody bounds the bytes read of each answer; default 1 MiB.
+	MaxResponseBody int64
 	Profiles        []ProfileConfig
 	Operations      []Operation // from the spec
 	Logf            func(format string, args ...any)
+
+	// CanaryEvery runs every profile's canary after this many requests;
+	// default DefaultCanaryEvery (50), negative: never (the canary still
+	// runs at login and when the engine calls CheckAuth).
+	CanaryEvery int
+	// MaxRetryWait bounds the wait for a Retry-After before the one retry
+	// of a 429/503; default DefaultMaxRetryWait (30s). A longer Retry-After
+	// is cut to it.
+	MaxRetryWait time.Duration
+	// TLSClientConfig is used to reach an https target (a private CA, or
+	// InsecureSkipVerify for --insecure); nil: the system roots.
+	TLSClientConfig *tls.Config
+	// OnRequest, when set, is called after each request is counted (live
+	// progress). It must be fast and must not call back into the Scan.
+	OnRequest func(check string, sent int)
 }
 
 // ProfileConfig is one identity the scan acts as: static headers, or a
@@ -43,6 +80,10 @@ type ProfileConfig struct {
 	Name   string // "user1", "user2", "admin"
 	Header http.Header
 	Login  *LoginRecipe
+	// CanaryPath is requested (GET, as this profile) at login and every
+	// Config.CanaryEvery requests; a 2xx answer proves the credentials still
+	// work, e.g. "/api/users/me". Empty: no canary for this profile.
+	CanaryPath string
 }
 
 // LoginRecipe logs a profile in.
@@ -52,56 +93,132 @@ type LoginRecipe struct {
 	Body         string // sent as is, application/json
 	TokenPointer string // RFC 6901 pointer to the token in the JSON answer, e.g. /token
 	Header       string // default Authorization
-	Scheme       string // default Bearer
+	Scheme       string // default Bearer when Header is Authorization, else none
 }
 
 // Scan is the state of one run, shared by every check. It is safe for
 // concurrent use.
+//
+// Lock order: Scan.mu may be held while taking a Profile's mu, never the
+// reverse; Profile.loginMu is never taken while holding either.
 type Scan struct {
-	cfg    Config
-	target *url.URL
-	client *http.Client
+	cfg      Config
+	target   *url.URL
+	scope    scope
+	client   *http.Client
+	deadline time.Time // zero: none
 
-	mu         sync.Mutex
-	sent       int
-	findings   []Finding
-	ledger     map[[2]string]Coverage
-	order      [][2]string
-	operations []Operation
-	profiles   map[string]*Profile
-	created    map[string]bool
-	values     map[string]any
+	userLimit  *rate.Limiter // --rate; nil when unpaced
+	adaptLimit *rate.Limiter // slowed by 429s; starts unlimited
+	canaryMu   sync.Mutex    // one auth canary round at a time
+
+	mu          sync.Mutex
+	sent        int
+	sentBy      map[string]int
+	sinceCanary int
+	deadlineHit bool // pacing would pass the deadline: the scan is over
+	findings    []Finding
+	ledger      map[[2]string]*ledgerRow
+	order       [][2]string
+	usedBy      map[string]map[string]bool // check → profiles it sent as
+	operations  []Operation
+	profiles    map[string]*Profile
+	profOrder   []string
+	created     map[string]bool
+	values      map[string]any
+	callback    *Canary
+	closed      bool
+	// secretHeaders are the header names the profiles authenticate with,
+	// redacted in evidence besides the well-known ones.
+	secretHeaders map[string]bool
 }
 
-// NewScan checks the config and prepares a scan.
+// NewScan checks the config and prepares a scan. Call Close when done.
 func NewScan(cfg Config) (*Scan, error) {
 	u, err := url.Parse(cfg.Target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("target %q: want an absolute http:// or https:// URL", cfg.Target)
 	}
+	if u.User != nil {
+		return nil, fmt.Errorf("target: put credentials in the auth file, not in the URL")
+	}
+	u.RawQuery, u.Fragment = "", ""
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
+		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.MaxResponseBody <= 0 {
-		cfg.MaxResponseBody = 1 << 20
+		cfg.MaxResponseBody = DefaultMaxResponseBody
+	}
+	if cfg.CanaryEvery == 0 {
+		cfg.CanaryEvery = DefaultCanaryEvery
+	}
+	if cfg.MaxRetryWait <= 0 {
+		cfg.MaxRetryWait = DefaultMaxRetryWait
+	}
+	if cfg.Rate < 0 || cfg.MaxRequests < 0 || cfg.Duration < 0 {
+		return nil, errors.New("rate, max requests and duration must not be negative")
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	s := &Scan{
-		cfg:        cfg,
-		target:     u,
-		client:     &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		ledger:     map[[2]string]Coverage{},
-		operations: append([]Operation(nil), cfg.Operations...),
-		profiles:   map[string]*Profile{},
-		created:    map[string]bool{},
-		values:     map[string]any{},
+	sc, err := newScope(u, cfg.Scope)
+	if err != nil {
+		return nil, err
 	}
-	for _, p := range cfg.Profiles {
-		s.profiles[p.Name] = &Profile{Name: p.Name, header: p.Header.Clone()}
+	s := &Scan{
+		cfg:           cfg,
+		target:        u,
+		scope:         sc,
+		adaptLimit:    rate.NewLimiter(rate.Inf, 1),
+		sentBy:        map[string]int{},
+		ledger:        map[[2]string]*ledgerRow{},
+		usedBy:        map[string]map[string]bool{},
+		operations:    append([]Operation(nil), cfg.Operations...),
+		profiles:      map[string]*Profile{},
+		created:       map[string]bool{},
+		values:        map[string]any{},
+		secretHeaders: map[string]bool{},
+	}
+	if cfg.Rate > 0 {
+		s.userLimit = rate.NewLimiter(rate.Limit(cfg.Rate), 1)
+	}
+	if cfg.Duration > 0 {
+		s.deadline = time.Now().Add(cfg.Duration)
+	}
+	s.client = &http.Client{Transport: newTransport(sc, cfg.TLSClientConfig), CheckRedirect: s.checkRedirect}
+	for _, pc := range cfg.Profiles {
+		if err := s.addProfile(pc); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
+}
+
+func (s *Scan) addProfile(pc ProfileConfig) error {
+	if pc.Name == "" {
+		return errors.New("auth profile without a name")
+	}
+	if _, dup := s.profiles[pc.Name]; dup {
+		return fmt.Errorf("auth profile %q is defined twice", pc.Name)
+	}
+	if pc.CanaryPath != "" && !strings.HasPrefix(pc.CanaryPath, "/") {
+		return fmt.Errorf("auth profile %q: canary path %q must start with /", pc.Name, pc.CanaryPath)
+	}
+	p := &Profile{Name: pc.Name, header: pc.Header.Clone(), canary: pc.CanaryPath}
+	for k := range pc.Header {
+		s.secretHeaders[http.CanonicalHeaderKey(k)] = true
+	}
+	if pc.Login != nil {
+		r, err := pc.Login.withDefaults()
+		if err != nil {
+			return fmt.Errorf("auth profile %q: %w", pc.Name, err)
+		}
+		p.recipe = &r
+		s.secretHeaders[http.CanonicalHeaderKey(r.Header)] = true
+	}
+	s.profiles[pc.Name] = p
+	s.profOrder = append(s.profOrder, pc.Name)
+	return nil
 }
 
 // Target is the base URL.
@@ -110,105 +227,18 @@ func (s *Scan) Target() *url.URL { u := *s.target; return &u }
 // Config returns the scan's settings.
 func (s *Scan) Config() Config { return s.cfg }
 
-// Do sends one request as req.Profile, within scope and budget, and records
-// the exchange. A transport error is returned with the exchange recorded in
-// the error's Response (nil) — callers treat it as "no answer".
-func (s *Scan) Do(ctx context.Context, req Request) (*Response, error) {
-	if req.Unsafe && s.cfg.Safe {
-		return nil, ErrUnsafe
-	}
-	raw := req.URL
-	if raw == "" {
-		raw = strings.TrimRight(s.target.String(), "/") + req.Path
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("request URL %q: %w", raw, err)
-	}
-	if !s.inScope(u.Host) {
-		return nil, fmt.Errorf("%w: %s", ErrOutOfScope, u.Host)
-	}
+// Close stops the SSRF canary listener and drops idle connections. The scan
+// refuses requests afterwards.
+func (s *Scan) Close() error {
 	s.mu.Lock()
-	if s.cfg.MaxRequests > 0 && s.sent >= s.cfg.MaxRequests {
-		s.mu.Unlock()
-		return nil, ErrBudget
-	}
-	s.sent++
+	cb := s.callback
+	s.callback, s.closed = nil, true
 	s.mu.Unlock()
-
-	method := req.Method
-	if method == "" {
-		method = http.MethodGet
+	s.client.CloseIdleConnections()
+	if cb != nil {
+		return cb.close()
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout(req))
-	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(req.Body))
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range req.Header {
-		hr.Header[k] = v
-	}
-	if req.Body != nil && hr.Header.Get("Content-Type") == "" {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	if req.Profile != "" {
-		p := s.Profile(req.Profile)
-		if p == nil {
-			return nil, fmt.Errorf("unknown profile %q", req.Profile)
-		}
-		for k, v := range p.Header() {
-			hr.Header[k] = v
-		}
-	}
-	ex := Exchange{Request: HTTPRequest{Method: method, URL: u.String(), Header: Redact(hr.Header), Body: string(req.Body), Profile: req.Profile}}
-	start := time.Now()
-	resp, err := s.client.Do(hr)
-	if err != nil {
-		ex.Error = err.Error()
-		return &Response{Exchange: ex}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxResponseBody))
-	d := time.Since(start)
-	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: d}
-	ex.Response = &HTTPResponse{Status: resp.StatusCode, Header: Redact(resp.Header), DurationMS: float64(d.Microseconds()) / 1000}
-	ex.Response.Body, ex.Response.Truncated = cut(body)
-	r.Exchange = ex
-	return r, err
-}
-
-func (s *Scan) timeout(req Request) time.Duration {
-	if req.Timeout > 0 {
-		return req.Timeout
-	}
-	return s.cfg.Timeout
-}
-
-func (s *Scan) inScope(host string) bool {
-	if strings.EqualFold(host, s.target.Host) {
-		return true
-	}
-	for _, h := range s.cfg.Scope {
-		if strings.EqualFold(host, h) {
-			return true
-		}
-	}
-	return false
-}
-
-func cut(b []byte) (string, bool) {
-	if len(b) > MaxEvidenceBody {
-		return string(b[:MaxEvidenceBody]), true
-	}
-	return string(b), false
-}
-
-// Sent is the number of requests sent so far.
-func (s *Scan) Sent() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sent
+	return nil
 }
 
 // Report records a finding and gives it its report id.
@@ -224,29 +254,6 @@ func (s *Scan) Findings() []Finding {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Finding(nil), s.findings...)
-}
-
-// Cover records what happened to one endpoint × check pair; a later call
-// for the same pair replaces the earlier one.
-func (s *Scan) Cover(endpoint, check string, status CoverageStatus, reason string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := [2]string{endpoint, check}
-	if _, ok := s.ledger[k]; !ok {
-		s.order = append(s.order, k)
-	}
-	s.ledger[k] = Coverage{Endpoint: endpoint, Check: check, Status: status, Reason: reason}
-}
-
-// Ledger returns the coverage rows in the order they were first recorded.
-func (s *Scan) Ledger() []Coverage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Coverage, 0, len(s.order))
-	for _, k := range s.order {
-		out = append(out, s.ledger[k])
-	}
-	return out
 }
 
 // Operations returns the known operations: the spec's, then discovered ones.
@@ -308,75 +315,3 @@ func (s *Scan) Get(key string) any {
 
 // Logf writes a progress line.
 func (s *Scan) Logf(format string, args ...any) { s.cfg.Logf(format, args...) }
-
-// Profile is one identity's current credentials.
-type Profile struct {
-	Name string
-
-	mu     sync.Mutex
-	header http.Header
-	token  string
-}
-
-// Header returns the headers that authenticate this profile.
-func (p *Profile) Header() http.Header {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.header.Clone()
-}
-
-// Token returns the bearer token ("" when the profile authenticates otherwise).
-func (p *Profile) Token() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.token != "" {
-		return p.token
-	}
-	if v, ok := strings.CutPrefix(p.header.Get("Authorization"), "Bearer "); ok {
-		return v
-	}
-	return ""
-}
-
-// SetToken installs a token obtained by a login recipe.
-func (p *Profile) SetToken(header, scheme, token string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.header == nil {
-		p.header = http.Header{}
-	}
-	v := token
-	if scheme != "" {
-		v = scheme + " " + token
-	}
-	p.header.Set(header, v)
-	p.token = token
-}
-
-// sensitiveHeaders are replaced in evidence.
-var sensitiveHeaders = map[string]bool{
-	"Authorization": true, "Cookie": true, "Set-Cookie": true, "X-Api-Key": true,
-	"Proxy-Authorization": true, "X-Auth-Token": true,
-}
-
-// Redact copies a header with credentials replaced by a marker that keeps
-// the scheme ("Bearer [redacted]").
-func Redact(h http.Header) map[string][]string {
-	out := make(map[string][]string, len(h))
-	for k, vs := range h {
-		if !sensitiveHeaders[http.CanonicalHeaderKey(k)] {
-			out[k] = append([]string(nil), vs...)
-			continue
-		}
-		red := make([]string, len(vs))
-		for i, v := range vs {
-			if scheme, _, ok := strings.Cut(v, " "); ok && k == "Authorization" {
-				red[i] = scheme + " [redacted]"
-			} else {
-				red[i] = "[redacted]"
-			}
-		}
-		out[k] = red
-	}
-	return out
-}
