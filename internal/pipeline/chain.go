@@ -187,7 +187,7 @@ func (c *Chain) deny(s *State, r *http.Request, st *stage, err error) bool {
 	if d.Guard == "" {
 		d.Guard = st.name
 	}
-	if st.mode == Monitor && !internal {
+	if (st.mode == Monitor || d.Monitor) && !internal {
 		return false
 	}
 	if d.Cause != nil {

@@ -386,3 +386,22 @@ func steppingClock(start time.Time, step time.Duration) func() time.Time {
 		return t
 	}
 }
+
+// A guard in an enforcing stage can ask for one denial to be monitored
+// (per-operation modes): the request passes and the Outcome is flagged.
+func TestChainDenialAsksForMonitor(t *testing.T) {
+	var nextSaw bool
+	g := &funcGuard{name: "schema", check: func(*http.Request) (*http.Request, error) {
+		return nil, &Denial{Status: http.StatusBadRequest, Code: "invalid_body", Rule: "invalid_body", Monitor: true}
+	}}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { nextSaw = true })
+	c, snk := newTestChain(t, Options{Stages: []Stage{{Guard: g}}, Next: next})
+	rec := serve(c, httptest.NewRequest(http.MethodPost, "/orders", nil))
+	if !nextSaw || rec.Code != http.StatusOK {
+		t.Fatalf("next called = %v, status = %d; want the request to pass", nextSaw, rec.Code)
+	}
+	o, events := snk.only(t)
+	if o.Verdict != VerdictFlagged || len(events) != 1 || !events[0].Monitor {
+		t.Errorf("verdict = %s, events = %+v; want flagged with one monitored event", o.Verdict, events)
+	}
+}

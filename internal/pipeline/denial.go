@@ -38,6 +38,11 @@ type Denial struct {
 	// the match was ("query.q", "body./user/name"), a redacted snippet, the
 	// CWE. Keep values short and free of secrets.
 	Evidence map[string]string
+	// Monitor asks the Chain to treat this one denial as monitored: recorded
+	// (Outcome verdict "flagged", a monitored Event) and the request goes
+	// on, as if the guard's stage were in Monitor mode. A guard whose modes
+	// are finer than its stage (per API operation) sets it.
+	Monitor bool
 	// Cause is the private reason, logged and never sent.
 	Cause error
 }
