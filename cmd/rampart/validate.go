@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/internal/gateway"
 	"github.com/spf13/cobra"
 )
 
@@ -15,11 +16,16 @@ func newValidateCommand() *cobra.Command {
 		Long:  "Check a configuration file and print every problem as file:line: field: message. Exits 0 when valid, 1 otherwise.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := config.Load(path); err != nil {
+			cfg, err := config.Load(path)
+			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return exitError{code: 1}
 			}
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s: configuration is valid\n", path)
+			if err := gateway.CheckDetection(cfg); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", path, err)
+				return exitError{code: 1}
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: configuration is valid\n", path)
 			return err
 		},
 	}

@@ -22,7 +22,8 @@ type Injection struct {
 	// Referer and the URL-rewriting and forwarding headers attacks hide in
 	// (see docs/detection.md).
 	Headers []string `yaml:"headers"`
-	// Cookies inspects cookie values. Default true.
+	// Cookies inspects cookie values. Default false: cookies mostly carry
+	// session secrets, which a false positive would put in an event.
 	Cookies *bool `yaml:"cookies"`
 	// CRS configures the crs engine.
 	CRS CRS `yaml:"crs"`

@@ -26,7 +26,7 @@ func (c *Config) applyDetectionDefaults() {
 	setDefault(&in.Sensitivity, "medium")
 	setDefault(&in.MaxBodyBytes, DefaultInjectionBody)
 	setDefault(&in.Oversize, "deny")
-	setDefaultBool(&in.Cookies, true)
+	setDefaultBool(&in.Cookies, false)
 	setDefault(&in.CRS.Paranoia, DefaultCRSParanoia)
 	setDefault(&in.CRS.InboundThreshold, DefaultCRSThreshold)
 	j := &c.Limits.JSON

@@ -119,6 +119,11 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 		return nil, err
 	}
 	g.security = sec
+	det, err := buildDetection(cfg)
+	if err != nil {
+		g.close()
+		return nil, err
+	}
 	// stagesFor is the one place the guard order is decided: load shedding
 	// first (it protects everything after it), then the security guards
 	// that need no body, the body cap, and the guards that may read it.
@@ -133,7 +138,8 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 		}
 		stages = append(stages, before...)
 		stages = append(stages, pipeline.Stage{Guard: bodies})
-		return append(stages, after...), nil
+		stages = append(stages, after...)
+		return append(stages, det.stages(api)...), nil
 	}
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]

@@ -77,7 +77,7 @@ func TestRouting(t *testing.T) {
 		{name: "route without methods, any method", method: "DELETE", target: "/api/items/42", wantAPI: "public", wantRoute: "items", wantPath: "/api/items/42"},
 		{name: "longest route wins", target: "/api/items/special/1", wantAPI: "public", wantRoute: "special", wantPath: "/api/items/special/1"},
 		{name: "route on a segment boundary", target: "/api/itemsx", wantAPI: "public", wantRoute: "default", wantPath: "/api/itemsx"},
-		{name: "query string does not affect routing", target: "/api/items?id=../../etc", wantAPI: "public", wantRoute: "items", wantPath: "/api/items"},
+		{name: "query string does not affect routing", target: "/api/items?id=42&sort=name", wantAPI: "public", wantRoute: "items", wantPath: "/api/items"},
 		{name: "prefix stripped", target: "/svc/a/b", wantAPI: "svc", wantRoute: "default", wantPath: "/a/b"},
 		{name: "prefix stripped to root", target: "/svc", wantAPI: "svc", wantRoute: "default", wantPath: "/"},
 		{name: "strip on a segment boundary", target: "/svcx", wantStatus: 404, wantCode: "not_found"},

@@ -38,6 +38,11 @@ type RunOptions struct {
 	// Stdout receives the access log and Stderr the process log when the
 	// configuration says stdout/stderr; nil means the process's own.
 	Stdout, Stderr io.Writer
+	// Outcomes and Events are extra sinks that receive every request's
+	// Outcome and every security Event (the demo uses them to say which
+	// guard stopped which attack). They must not block.
+	Outcomes []pipeline.OutcomeSink
+	Events   []pipeline.EventSink
 }
 
 // Service is a running gateway: listeners, admin endpoint and the current
@@ -121,7 +126,9 @@ func Start(opts RunOptions) (*Service, error) {
 		sinks.close()
 		return nil, err
 	}
-	e := &env{log: log, metrics: m, outcomes: append(sinks.outcomes, m), events: append(sinks.events, m), store: st}
+	e := &env{log: log, metrics: m, store: st,
+		outcomes: append(append(sinks.outcomes, m), opts.Outcomes...),
+		events:   append(append(sinks.events, m), opts.Events...)}
 	if e.audit, err = openAudit(cfg, e); err != nil {
 		_ = st.Close()
 		sinks.close()

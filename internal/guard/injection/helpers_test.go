@@ -1,0 +1,215 @@
+package injection
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rampartsec/rampart/internal/pipeline"
+)
+
+// testHost is the Host every test request carries. The CRS scores a
+// numeric Host (920350), which real API traffic does not have.
+const testHost = "api.example.test"
+
+// routeBySegment records {API: "api", Route: <second segment>}, as the
+// gateway's router would: "/api/search?q=" is route "search" of API "api".
+type routeBySegment struct{}
+
+func (routeBySegment) Name() string { return "test-route" }
+
+func (routeBySegment) Check(r *http.Request) (*http.Request, error) {
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
+	if len(parts) >= 2 && parts[0] == "api" {
+		pipeline.SetRoute(r, pipeline.Route{API: "api", Route: parts[1]})
+	}
+	return r, nil
+}
+
+// echoed is what the upstream received.
+type echoed struct {
+	Method   string      `json:"method"`
+	Path     string      `json:"path"`
+	RawQuery string      `json:"raw_query"`
+	Header   http.Header `json:"header"`
+	Body     string      `json:"body"`
+}
+
+// echoUpstream answers every request with what it received.
+func echoUpstream(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(echoed{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+		Header: r.Header, Body: string(body)})
+}
+
+// sink keeps copies of Outcomes and Events and hands Outcomes over a
+// channel: behind a real server they are emitted after the client has the
+// response.
+type sink struct {
+	mu     sync.Mutex
+	events []pipeline.Event
+	done   chan pipeline.Outcome
+}
+
+func (s *sink) WriteOutcome(o *pipeline.Outcome) {
+	c := *o
+	c.Denials = slices.Clone(o.Denials)
+	s.done <- c
+}
+
+func (s *sink) WriteEvent(e *pipeline.Event) {
+	s.mu.Lock()
+	s.events = append(s.events, *e)
+	s.mu.Unlock()
+}
+
+// takeEvents returns and forgets the Events received so far.
+func (s *sink) takeEvents() []pipeline.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.events
+	s.events = nil
+	return out
+}
+
+func (s *sink) await(t testing.TB) pipeline.Outcome {
+	t.Helper()
+	select {
+	case o := <-s.done:
+		return o
+	case <-time.After(10 * time.Second):
+		t.Fatal("no outcome emitted")
+		return pipeline.Outcome{}
+	}
+}
+
+var (
+	_ pipeline.OutcomeSink = (*sink)(nil)
+	_ pipeline.EventSink   = (*sink)(nil)
+)
+
+// gateway is a real chain (route matching, then the injection guard) in
+// front of a real httputil.ReverseProxy and a real upstream, on loopback.
+type gateway struct {
+	srv  *httptest.Server
+	sink *sink
+}
+
+func newGateway(t testing.TB, cfg Config, mode pipeline.Mode) *gateway {
+	t.Helper()
+	g, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return gatewayFor(t, g, mode)
+}
+
+func gatewayFor(t testing.TB, g pipeline.Guard, mode pipeline.Mode) *gateway {
+	t.Helper()
+	gw := &gateway{sink: &sink{done: make(chan pipeline.Outcome, 16)}}
+	upstream := httptest.NewServer(http.HandlerFunc(echoUpstream))
+	t.Cleanup(upstream.Close)
+	target, _ := url.Parse(upstream.URL)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	chain, err := pipeline.NewChain(pipeline.Options{
+		Stages:   []pipeline.Stage{{Guard: routeBySegment{}}, {Guard: g, Mode: mode}},
+		Next:     proxy,
+		Outcomes: []pipeline.OutcomeSink{gw.sink},
+		Events:   []pipeline.EventSink{gw.sink},
+	})
+	if err != nil {
+		t.Fatalf("NewChain: %v", err)
+	}
+	gw.srv = httptest.NewServer(chain)
+	t.Cleanup(gw.srv.Close)
+	return gw
+}
+
+// call is one request a test sends. target is the path and raw query, sent
+// as written (escapes included).
+type call struct {
+	method, target, body, contentType string
+	header                            http.Header
+	chunked                           bool // send the body without a Content-Length
+}
+
+// result is what came back: the status, the upstream's view when the
+// request got through, the problem body otherwise, and the Outcome.
+type result struct {
+	status   int
+	upstream *echoed
+	problem  map[string]any
+	ctype    string
+	outcome  pipeline.Outcome
+}
+
+// denial returns the Outcome's last denial, or nil.
+func (r *result) denial() *pipeline.Denial {
+	if len(r.outcome.Denials) == 0 {
+		return nil
+	}
+	return &r.outcome.Denials[len(r.outcome.Denials)-1]
+}
+
+func (gw *gateway) do(t testing.TB, c call) *result {
+	t.Helper()
+	if c.method == "" {
+		c.method = http.MethodGet
+	}
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(c.body)
+		if c.chunked {
+			body = struct{ io.Reader }{body} // hides Len: the client sends chunks
+		}
+	}
+	req, err := http.NewRequest(c.method, gw.srv.URL+c.target, body)
+	if err != nil {
+		t.Fatalf("NewRequest %q: %v", c.target, err)
+	}
+	req.Host = testHost
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36")
+	req.Header.Set("Accept", "application/json")
+	for k, vs := range c.header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	if c.contentType != "" {
+		req.Header.Set("Content-Type", c.contentType)
+	}
+	resp, err := gw.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", c.method, c.target, err)
+	}
+	defer resp.Body.Close()
+	res := &result{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type")}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		res.upstream = &echoed{}
+		if err := json.Unmarshal(raw, res.upstream); err != nil {
+			t.Fatalf("upstream answer %q: %v", raw, err)
+		}
+	case res.ctype == pipeline.ProblemContentType:
+		if err := json.Unmarshal(raw, &res.problem); err != nil {
+			t.Fatalf("problem %q: %v", raw, err)
+		}
+	}
+	res.outcome = gw.sink.await(t)
+	return res
+}
