@@ -55,6 +55,20 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusBadRequest, "body must be {\"username\": string, \"password\": string}")
 		return
 	}
+	// DELIBERATE FLAW (CWE-307, as with the account lockout below): in
+	// vulnerable mode a.loginFailures is nil, so nothing counts a client's
+	// failed logins across accounts (credential stuffing, password spraying).
+	// Hardened, a client out of failures is refused before any password is
+	// checked, the right one included: otherwise the answer would still
+	// tell a good guess from a bad one.
+	client := clientKey(r)
+	if a.loginFailures != nil {
+		if wait := a.loginFailures.blocked(client); wait > 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(ceilSeconds(wait), 10))
+			writeProblem(w, http.StatusTooManyRequests, "too many failed logins from this address; try again later")
+			return
+		}
+	}
 	var (
 		id                int64
 		hash, role, uname string
@@ -66,6 +80,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, sql.ErrNoRows):
 		if a.cfg.Hardened {
 			verifyPassword(dummyHash, req.Password)
+			a.loginFailures.take(client)
 		}
 		writeProblem(w, http.StatusUnauthorized, "invalid username or password")
 		return
@@ -87,6 +102,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	if !verifyPassword(hash, req.Password) {
 		if a.lockout != nil {
 			a.lockout.fail(id)
+			a.loginFailures.take(client)
 		}
 		writeProblem(w, http.StatusUnauthorized, "invalid username or password")
 		return

@@ -167,6 +167,8 @@ func TestConfigValidation(t *testing.T) {
 		{"hardened default", Config{Hardened: true}, false, ""},
 		{"hardened short", Config{Hardened: true, JWTSecret: "secret123"}, true, ""},
 		{"hardened long", Config{Hardened: true, JWTSecret: strings.Repeat("k", 32)}, false, strings.Repeat("k", 32)},
+		{"negative rate", Config{Hardened: true, RequestRate: -1}, true, ""},
+		{"negative burst", Config{RequestBurst: -1}, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,9 +37,16 @@ type Config struct {
 	// Default: discard.
 	Logger *slog.Logger
 
-	// Now is the clock for token issue and expiry and for the login lockout.
-	// Default time.Now.
+	// Now is the clock for token issue and expiry, the login lockout and
+	// the rate limits. Default time.Now.
 	Now func() time.Time
+
+	// RequestRate and RequestBurst are hardened mode's per-client-IP
+	// request limit: a token bucket refilled at RequestRate requests per
+	// second that holds RequestBurst. Default DefaultRequestRate (100) and
+	// DefaultRequestBurst (1,000). Vulnerable mode limits nothing.
+	RequestRate  float64
+	RequestBurst int
 }
 
 // withDefaults validates c and fills in its defaults, in one place.
@@ -49,6 +56,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	switch {
+	case c.RequestRate < 0 || c.RequestBurst < 0:
+		return c, fmt.Errorf("request rate %g and burst %d must not be negative", c.RequestRate, c.RequestBurst)
+	case c.RequestRate == 0:
+		c.RequestRate = DefaultRequestRate
+	}
+	if c.RequestBurst == 0 {
+		c.RequestBurst = DefaultRequestBurst
 	}
 	switch {
 	case !c.Hardened && c.JWTSecret == "":

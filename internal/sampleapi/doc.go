@@ -33,12 +33,18 @@
 //	API1 BOLA (CWE-639)       GET/PUT /api/items/{id},     any caller reads/writes any object  owner only, else 404
 //	                          GET /api/orders/{id}
 //	API2 broken auth          POST /api/login, JWT         no lockout (CWE-307); HS256 key     5 failures lock the account;
-//	                                                       "secret123" (CWE-1391)              32 random bytes
+//	                                                       "secret123" (CWE-1391)              10 failures per client IP
+//	                                                                                           (any accounts) refuse its
+//	                                                                                           logins, 1 more per 6 s (429
+//	                                                                                           + Retry-After); 32 random bytes
 //	API3 property level       PATCH /api/users/me          role, is_admin writable (CWE-915)   name and email only
 //	                          GET /api/orders/{id}         card number, CVV, api_secret        last 4 digits, no secrets
 //	                                                       (CWE-213)
 //	API4 resources            GET /api/report?n=           n up to 2,000,000 hash rounds       n up to 10,000
 //	                                                       (CWE-400)
+//	API4 no rate limiting     every route                  no limit per client (CWE-770)       100 requests/s per client IP,
+//	                                                                                           bursts of 1,000; 429 +
+//	                                                                                           Retry-After; RateLimit headers
 //	API5 BFLA (CWE-285)       GET /api/admin/users         any authenticated user; hashes      admin role; no hashes
 //	                                                       unsalted SHA-256 (CWE-916)          PBKDF2, never returned
 //	API8 misconfiguration     every response, errors       Server/X-Powered-By (CWE-200),      no banners; problem+json

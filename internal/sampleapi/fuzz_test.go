@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"sync/atomic"
 	"testing"
 )
 
@@ -33,10 +35,17 @@ func newFuzzTargets(f *testing.F) []fuzzTarget {
 	return out
 }
 
+// fuzzClients numbers the fuzz inputs' client addresses.
+var fuzzClients atomic.Uint32
+
 // serve runs one request through the full handler in-process, so a panic
-// fails the fuzz run instead of being swallowed by net/http.
+// fails the fuzz run instead of being swallowed by net/http. Each input
+// comes from its own client address: otherwise hardened mode's per-client
+// limits would answer most inputs with 429 before a handler sees them.
 func (ft fuzzTarget) serve(t *testing.T, req *http.Request) {
 	t.Helper()
+	n := fuzzClients.Add(1)
+	req.RemoteAddr = netip.AddrFrom4([4]byte{10, byte(n >> 16), byte(n >> 8), byte(n)}).String() + ":40000"
 	req.Header.Set("Authorization", "Bearer "+ft.token)
 	rec := httptest.NewRecorder()
 	ft.api.Handler().ServeHTTP(rec, req)

@@ -7,19 +7,25 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // API is one instance of the sample API with its own database. It is safe
 // for concurrent use.
 type API struct {
-	cfg      Config
-	log      *slog.Logger
-	store    *store
-	secret   []byte
-	lockout  *lockout // nil in vulnerable mode
-	files    *fileStore
-	webhooks *http.Client
-	handler  http.Handler
+	cfg     Config
+	log     *slog.Logger
+	store   *store
+	secret  []byte
+	lockout *lockout // nil in vulnerable mode
+	// requests and loginFailures are the per-client limits; nil in
+	// vulnerable mode.
+	requests      *clientLimiter
+	loginFailures *clientLimiter
+	files         *fileStore
+	webhooks      *http.Client
+	handler       http.Handler
 }
 
 // New builds an API: it validates cfg, creates and seeds a private in-memory
@@ -48,6 +54,8 @@ func New(cfg Config) (*API, error) {
 	}
 	if cfg.Hardened {
 		a.lockout = newLockout(cfg.Now)
+		a.requests = newClientLimiter(rate.Limit(cfg.RequestRate), cfg.RequestBurst, cfg.Now)
+		a.loginFailures = newClientLimiter(rate.Every(loginFailureEvery), loginFailureBurst, cfg.Now)
 	}
 	mux := http.NewServeMux()
 	for _, rt := range a.routes() {
@@ -61,7 +69,16 @@ func New(cfg Config) (*API, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such resource")
 	})
-	a.handler = a.logRequests(a.securityHeaders(mux))
+	var h http.Handler = mux
+	if cfg.Hardened {
+		h = a.limitRequests(mux)
+	}
+	// DELIBERATE FLAW (CWE-770, allocation of resources without limits;
+	// OWASP API4 unrestricted resource consumption): in vulnerable mode
+	// nothing limits how many requests a client sends, so one client can
+	// exhaust the API for everyone, scrape it, or guess passwords and ids at
+	// full speed.
+	a.handler = a.logRequests(a.securityHeaders(h))
 	a.log.Info("sample api ready", "mode", cfg.mode())
 	return a, nil
 }

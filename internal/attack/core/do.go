@@ -21,8 +21,10 @@ import (
 // working; waits for the pacing; logs a login-recipe profile in on first
 // use; runs the auth canaries every Config.CanaryEvery requests; after a
 // 401 as a login-recipe profile logs in again and retries once; after a 429
-// or 503 with Retry-After waits (bounded by Config.MaxRetryWait and ctx),
-// retries once and slows down, unless req.NoPacing.
+// or 503 with Retry-After up to MaxPaceWait waits (bounded by ctx), retries
+// once and slows down, unless req.NoPacing; a longer Retry-After (a lockout)
+// is returned as the answer at once; answers without push-back speed the
+// adaptive pace up again.
 //
 // A transport error (refused, reset, timeout, not HTTP) returns a Response
 // whose only content is the recorded Exchange (with its Error) and the
@@ -72,6 +74,12 @@ func (s *Scan) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	if !req.NoPacing && (resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusServiceUnavailable) {
 		wait, ok := retryAfter(resp.Header, time.Now(), s.cfg.MaxRetryWait)
+		if ok && wait > MaxPaceWait {
+			// A lockout (an account, a login throttle, a ban), not a pace:
+			// waiting would stall the scan on one endpoint and slowing the
+			// whole scan would not lift it. The refusal is the answer.
+			return resp, nil
+		}
 		if ok || resp.Status == http.StatusTooManyRequests {
 			s.slowDown()
 		}
@@ -80,7 +88,9 @@ func (s *Scan) Do(ctx context.Context, req Request) (*Response, error) {
 				resp = again
 			}
 		}
+		return resp, nil
 	}
+	s.calm()
 	return resp, nil
 }
 
@@ -173,7 +183,7 @@ func (s *Scan) roundTrip(ctx context.Context, t trip) (*Response, error) {
 		hr.Header.Set("Content-Type", "application/json")
 	}
 	if hr.Header.Get("User-Agent") == "" {
-		hr.Header.Set("User-Agent", "rampart-attack")
+		hr.Header.Set("User-Agent", UserAgent(t.check))
 	}
 	ex := Exchange{Request: HTTPRequest{Method: t.method, URL: t.url.String(), Header: redactWith(hr.Header, s.secretHeaders), Body: string(t.body), Profile: t.profile}}
 	start := time.Now()
@@ -241,4 +251,36 @@ func cut(b []byte) (string, bool) {
 		return string(b[:MaxEvidenceBody]), true
 	}
 	return string(b), false
+}
+
+// UserAgentProduct is the User-Agent product of every request the
+// simulator sends without one of its own.
+const UserAgentProduct = "rampart-attack"
+
+// UserAgent is the User-Agent of a request sent for check:
+// "rampart-attack/authz.bola". Naming the check lets the target's logs (and
+// a gateway's access log or Outcome) tell which check sent a request; the
+// engine's own requests carry "rampart.preflight", "rampart.spec",
+// "rampart.login" or "rampart.canary". Characters a product version may not
+// hold (RFC 9110 §10.1.5: a token) become "_".
+func UserAgent(check string) string {
+	if check == "" {
+		return UserAgentProduct
+	}
+	b := []byte(check)
+	for i, c := range b {
+		if !isTokenChar(c) {
+			b[i] = '_'
+		}
+	}
+	return UserAgentProduct + "/" + string(b)
+}
+
+// isTokenChar reports whether c is an RFC 9110 tchar.
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return c < 0x80 && strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

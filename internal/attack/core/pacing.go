@@ -15,10 +15,25 @@ import (
 // request rate, starting from adaptStart when the scan was unpaced, down to
 // adaptFloor. The target is telling us we are too fast; a scanner that
 // ignores that gets banned and reports noise.
+//
+// The pace recovers: after recoverAfter answers in a row without push-back
+// it doubles, and at adaptCeiling the scan is unpaced again. A limit
+// that still holds pushes back again and the pace settles around it; a
+// limit on one endpoint (a login throttle) does not keep the whole scan
+// slow after it.
+//
+// A Retry-After longer than MaxPaceWait is a lockout rather than a pace
+// (an account locked for 15 minutes, a banned address): Do returns that
+// answer as it came and neither waits nor slows down.
 const (
-	adaptStart = 10  // requests per second after the first 429 of an unpaced scan
-	adaptFloor = 0.5 // requests per second, the slowest adaptive pace
+	adaptStart   = 10   // requests per second after the first 429 of an unpaced scan
+	adaptFloor   = 0.5  // requests per second, the slowest adaptive pace
+	adaptCeiling = 1000 // requests per second at which the scan is unpaced again
+	recoverAfter = 20   // answers without push-back that double the pace
 )
+
+// MaxPaceWait is the longest Retry-After the scan waits for before a retry.
+const MaxPaceWait = 2 * time.Second
 
 // Sent is the number of requests sent so far.
 func (s *Scan) Sent() int {
@@ -125,8 +140,27 @@ func (s *Scan) pace(ctx context.Context, noPacing bool) error {
 	return nil
 }
 
+// calm counts an answer without push-back and doubles the adaptive pace
+// after recoverAfter of them in a row.
+func (s *Scan) calm() {
+	if s.calmRun.Add(1) < recoverAfter {
+		return
+	}
+	s.calmRun.Store(0)
+	cur := s.adaptLimit.Limit()
+	if cur == rate.Inf {
+		return
+	}
+	next := cur * 2
+	if next >= adaptCeiling {
+		next = rate.Inf
+	}
+	s.adaptLimit.SetLimit(next)
+}
+
 // slowDown halves the adaptive pace.
 func (s *Scan) slowDown() {
+	s.calmRun.Store(0)
 	cur := s.adaptLimit.Limit()
 	next := rate.Limit(adaptStart)
 	if cur != rate.Inf {

@@ -207,3 +207,49 @@ func TestSafeRefusesUnsafeOnForeignObjects(t *testing.T) {
 		t.Errorf("--safe=false refused: %v", err)
 	}
 }
+
+// TestLockoutIsTheAnswer: a 429 whose Retry-After is a lockout comes back
+// at once, without a retry and without slowing the scan.
+func TestLockoutIsTheAnswer(t *testing.T) {
+	target := newCounting(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "900")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	s := newTestScan(t, Config{Target: target.URL})
+	start := time.Now()
+	resp, err := s.Do(context.Background(), Request{Path: "/login", Check: "c"})
+	if err != nil || resp.Status != http.StatusTooManyRequests {
+		t.Fatalf("%v %v, want the 429", resp, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %s: waited for a lockout", d)
+	}
+	if n := target.n.Load(); n != 1 {
+		t.Errorf("target saw %d requests, want 1 (no retry)", n)
+	}
+	if got := s.adaptLimit.Limit(); got != rate.Inf {
+		t.Errorf("adaptive pace %v after a lockout, want unpaced", got)
+	}
+}
+
+// TestPaceRecovers: after push-back, answers without it double the pace
+// back to unpaced.
+func TestPaceRecovers(t *testing.T) {
+	target := newCounting(t, ok)
+	s := newTestScan(t, Config{Target: target.URL})
+	s.adaptLimit.SetLimit(adaptCeiling / 2)
+	for range recoverAfter - 1 {
+		if _, err := s.Do(context.Background(), Request{Path: "/", Check: "c"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.adaptLimit.Limit(); got != adaptCeiling/2 {
+		t.Fatalf("pace %v before %d calm answers", got, recoverAfter)
+	}
+	if _, err := s.Do(context.Background(), Request{Path: "/", Check: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.adaptLimit.Limit(); got != rate.Inf {
+		t.Errorf("pace %v after %d calm answers, want unpaced again", got, recoverAfter)
+	}
+}

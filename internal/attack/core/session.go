@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -110,6 +111,7 @@ type Scan struct {
 
 	userLimit  *rate.Limiter // --rate; nil when unpaced
 	adaptLimit *rate.Limiter // slowed by 429s; starts unlimited
+	calmRun    atomic.Int64  // answers in a row without push-back
 	canaryMu   sync.Mutex    // one auth canary round at a time
 
 	mu          sync.Mutex

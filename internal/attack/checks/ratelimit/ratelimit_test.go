@@ -44,9 +44,9 @@ func TestLoginSampleAPI(t *testing.T) {
 		{"vulnerable, throwaway account", false, "bob", 1, core.SeverityHigh, "none refused"},
 		{"vulnerable, random account", false, "", 1, core.SeverityMedium, "none refused"},
 		{"hardened, throwaway account", true, "bob", 0, 0, "defended: attempt 6 got 429"},
-		// Hardened locks real accounts only: a random username shows
-		// that nothing counts failures per client, which is true.
-		{"hardened, random account", true, "", 1, core.SeverityMedium, "none refused"},
+		// Hardened also counts failures per client, whatever the account:
+		// a random username is refused after ten.
+		{"hardened, random account", true, "", 0, 0, "defended: attempt 11 got 429"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := sampleScan(t, tt.hardened)
@@ -85,14 +85,26 @@ func TestLoginSampleAPI(t *testing.T) {
 }
 
 func TestBurstSampleAPI(t *testing.T) {
-	// Neither mode of the sample API limits rates: that is the gateway's
-	// job, so both get the finding.
+	// The vulnerable sample API limits nothing; the hardened one limits
+	// each client (bursts of 1,000, more than the probe sends) and says so
+	// in RateLimit-Policy on every answer.
 	for _, hardened := range []bool{false, true} {
 		s := sampleScan(t, hardened)
 		checktest.Run(t, s, BurstCheck{})
 		fs := checktest.Findings(s, "ratelimit.burst")
+		if hardened {
+			if len(fs) != 0 {
+				t.Fatalf("hardened: got:%s", checktest.Describe(fs))
+			}
+			for _, c := range s.Ledger() {
+				if c.Check == "ratelimit.burst" && !strings.Contains(c.Reason, "a limit is advertised") {
+					t.Errorf("hardened: ledger reason %q", c.Reason)
+				}
+			}
+			continue
+		}
 		if len(fs) != 1 {
-			t.Fatalf("hardened=%v: got:%s", hardened, checktest.Describe(fs))
+			t.Fatalf("vulnerable: got:%s", checktest.Describe(fs))
 		}
 		f := fs[0]
 		checktest.Complete(t, f)

@@ -50,7 +50,7 @@ var frameworks = []framework{
 	{"Spring Boot", regexp.MustCompile(`Whitelabel Error Page`)},
 	{"Jackson (Java)", regexp.MustCompile(`JSON parse error: |com\.fasterxml\.jackson`)},
 	{"Express (Node.js)", regexp.MustCompile(`<pre>Cannot (?:GET|POST|PUT|DELETE|PATCH) /[^<]*</pre>`)},
-	{"Node.js JSON parser", regexp.MustCompile(`Unexpected token .{1,8} in JSON at position [0-9]+|Unexpected end of JSON input|is not valid JSON`)},
+	{"Node.js JSON parser", regexp.MustCompile(`Unexpected token .{1,8}(?: in JSON at position [0-9]+|, ".{0,64}" is not valid JSON)|Unexpected end of JSON input`)},
 	{"nginx", regexp.MustCompile(`<center>nginx(?:/[0-9.]+)?</center>`)},
 	{"Apache httpd", regexp.MustCompile(`<address>Apache(?:/[0-9.]+)?[^<]* Server at `)},
 	{"Apache Tomcat", regexp.MustCompile(`Apache Tomcat/[0-9.]+`)},

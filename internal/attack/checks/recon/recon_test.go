@@ -212,14 +212,22 @@ func TestFrameworks(t *testing.T) {
 		"Expecting property name enclosed in double quotes: line 1 column 2 (char 1)":    "Python json",
 		"<address>Apache/2.4.41 (Ubuntu) Server at example.com Port 80</address>":        "Apache httpd",
 		"The JSON value could not be converted to System.String. Path: $.name | Line: 0": "ASP.NET Core",
+		`Unexpected token 'o', "not json" is not valid JSON`:                             "Node.js JSON parser",
+		"Unexpected token } in JSON at position 12":                                      "Node.js JSON parser",
 	}
 	for body, want := range tests {
 		if got := Frameworks([]byte(body)); !slices.Contains(got, want) {
 			t.Errorf("Frameworks(%q) = %v, want %s", body, got, want)
 		}
 	}
-	if got := Frameworks([]byte(`{"type":"about:blank","title":"Not Found","status":404}`)); len(got) != 0 {
-		t.Errorf("problem+json: got %v", got)
+	for _, own := range []string{
+		`{"type":"about:blank","title":"Not Found","status":404}`,
+		// A gateway's or an application's own words are no framework's.
+		`{"type":"urn:rampart:problem:malformed_json","detail":"The request body is not valid JSON."}`,
+	} {
+		if got := Frameworks([]byte(own)); len(got) != 0 {
+			t.Errorf("Frameworks(%q) = %v, want none", own, got)
+		}
 	}
 }
 
