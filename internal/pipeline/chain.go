@@ -13,7 +13,9 @@ import (
 // Guard inspects a request before it is proxied. It returns the request to
 // continue with (the same one, or one carrying new context values) or an
 // error: a *Denial blocks with that answer, any other error is an internal
-// failure answered with a generic 500 (fail closed).
+// failure answered with a generic 500 (fail closed). With a monitored
+// denial (the stage's mode, or Denial.Monitor) the request goes on, and a
+// non-nil request returned with it is the one that goes on.
 type Guard interface {
 	Name() string
 	Check(r *http.Request) (*http.Request, error)
@@ -158,6 +160,11 @@ func (c *Chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// admit it and holds nothing for it: releasing would free a slot
 			// some other request owns.
 			s.unreleased = append(s.unreleased, i)
+			if next != nil {
+				// The guard may still hand on what later stages need (the
+				// schema guard's operation, for response validation).
+				r = next
+			}
 		} else if next != nil {
 			r = next
 		}

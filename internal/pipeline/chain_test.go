@@ -391,10 +391,13 @@ func steppingClock(start time.Time, step time.Duration) func() time.Time {
 // (per-operation modes): the request passes and the Outcome is flagged.
 func TestChainDenialAsksForMonitor(t *testing.T) {
 	var nextSaw bool
-	g := &funcGuard{name: "schema", check: func(*http.Request) (*http.Request, error) {
-		return nil, &Denial{Status: http.StatusBadRequest, Code: "invalid_body", Rule: "invalid_body", Monitor: true}
+	g := &funcGuard{name: "schema", check: func(r *http.Request) (*http.Request, error) {
+		return withValue(r, "operation"), &Denial{Status: http.StatusBadRequest, Code: "invalid_body", Rule: "invalid_body", Monitor: true}
 	}}
-	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { nextSaw = true })
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The request the guard returned with its monitored denial goes on.
+		nextSaw = r.Context().Value(ctxKey{}) == "operation"
+	})
 	c, snk := newTestChain(t, Options{Stages: []Stage{{Guard: g}}, Next: next})
 	rec := serve(c, httptest.NewRequest(http.MethodPost, "/orders", nil))
 	if !nextSaw || rec.Code != http.StatusOK {

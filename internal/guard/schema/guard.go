@@ -129,11 +129,9 @@ func (g *Guard) Check(r *http.Request) (*http.Request, error) {
 		return r, nil
 	}
 	if verr := op.ValidateRequest(r, params, body); verr != nil {
-		monitored, err := g.deny(r, o.mode, validationDenial(op, verr))
-		if err != nil {
-			return nil, err
-		}
-		return g.remember(monitored, op, nil), nil
+		// In monitor mode the request goes on: response validation still
+		// needs its operation (no scan plan: nothing was enforced).
+		return g.deny(g.remember(r, op, nil), o.mode, validationDenial(op, verr))
 	}
 	return g.remember(r, op, o.plan), nil
 }
@@ -202,9 +200,10 @@ func (g *Guard) undocumentedDenial(r *http.Request, status int, path string) (*h
 // deny returns d as the guard's verdict. In monitor mode (per operation,
 // finer than the guard's stage) the denial asks the Chain to record it as
 // monitored: the request goes on and its Outcome is flagged.
-func (g *Guard) deny(_ *http.Request, mode Mode, d *pipeline.Denial) (*http.Request, error) {
+func (g *Guard) deny(r *http.Request, mode Mode, d *pipeline.Denial) (*http.Request, error) {
 	if mode == Monitor {
 		d.Monitor = true
+		return r, d
 	}
 	return nil, d
 }
