@@ -232,8 +232,8 @@ func TestChecksAgainstFlawedHandlers(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("no /bin/sh for the command injection handler")
 	}
-	c := serve(t, flawedMux(t))
-	s := checktest.Scan(t, core.Config{Target: c.srv.URL, Operations: flawedOps()})
+	c := checktest.Serve(t, flawedMux(t))
+	s := checktest.Scan(t, core.Config{Target: c.URL, Operations: flawedOps()})
 	checktest.Run(t, s, Checks()...)
 
 	got := byParam(s.Findings())

@@ -86,7 +86,7 @@ func TestSafeModeSkipsWrites(t *testing.T) {
 	c := startSample(t, false)
 	s := sampleScan(t, c, func(cfg *core.Config) { cfg.Safe = true })
 	checktest.Run(t, s, Checks()...)
-	for _, r := range c.requests() {
+	for _, r := range c.Requests() {
 		if !strings.HasPrefix(r, "GET ") && !strings.HasPrefix(r, "HEAD ") {
 			t.Errorf("--safe sent %s", r)
 		}
@@ -112,7 +112,7 @@ func TestBudgetIsRespected(t *testing.T) {
 				err := ch.Run(context.Background(), s)
 				stopped = stopped || errors.Is(err, core.ErrBudget)
 			}
-			if n := len(c.requests()); n > budget {
+			if n := len(c.Requests()); n > budget {
 				t.Errorf("the target saw %d requests, budget %d", n, budget)
 			}
 			if !stopped {

@@ -51,30 +51,10 @@ func (c BodySizeCheck) Plan(s *core.Scan) []core.PlannedRequest {
 
 // Run implements core.Check.
 func (c BodySizeCheck) Run(ctx context.Context, s *core.Scan) error {
-	ops, skipped := bodyOps(s)
-	for k, why := range skipped {
-		s.CoverAs(k, c.ID(), core.Skipped, why)
-	}
-	if len(ops) == 0 {
-		return core.Skip("no operation takes a JSON body")
-	}
-	for i, op := range ops {
-		if err := c.operation(ctx, s, op); err != nil && probe.Stopped(ctx, err) {
-			for _, rest := range ops[i:] {
-				s.CoverAs(rest.Key(), c.ID(), core.NotReached, "the scan ended first: "+err.Error())
-			}
-			return err
-		}
-	}
-	return nil
+	return eachBodyOperation(ctx, s, c.ID(), c.operation)
 }
 
-func (c BodySizeCheck) operation(ctx context.Context, s *core.Scan, op core.Operation) error {
-	profile, ok := profileFor(s, op)
-	if !ok {
-		s.CoverAs(op.Key(), c.ID(), core.Skipped, "needs credentials and no working user profile is configured")
-		return nil
-	}
+func (c BodySizeCheck) operation(ctx context.Context, s *core.Scan, op core.Operation, profile string) error {
 	path := probe.ConcretePath(op)
 	example := exampleBody(op)
 	ctl, err := send(ctx, s, c.ID(), op, path, profile, example, 0)

@@ -113,10 +113,10 @@ func unbounded() http.Handler {
 }
 
 func TestBodyChecksOnUnboundedAPI(t *testing.T) {
-	c := serve(t, unbounded())
+	c := checktest.Serve(t, unbounded())
 	body := &core.Body{MediaType: "application/json", Example: map[string]any{"text": "hello"},
 		Fields: []core.Param{{Name: "text", In: "body", Type: "string", Required: true}}}
-	s := checktest.Scan(t, core.Config{Target: c.srv.URL, Operations: []core.Operation{
+	s := checktest.Scan(t, core.Config{Target: c.URL, Operations: []core.Operation{
 		{Method: "POST", Path: "/notes", Body: body}, {Method: "POST", Path: "/bounded/notes", Body: body},
 	}})
 	checktest.Run(t, s, BodySizeCheck{}, JSONDepthCheck{})
@@ -185,7 +185,7 @@ func TestBudgetIsRespected(t *testing.T) {
 				err := ch.Run(context.Background(), s)
 				stopped = stopped || errors.Is(err, core.ErrBudget)
 			}
-			if n := c.count(); n > budget {
+			if n := len(c.Requests()); n > budget {
 				t.Errorf("the target saw %d requests, budget %d", n, budget)
 			}
 			if !stopped {
@@ -201,11 +201,9 @@ func TestSafeModeOnlyReadsAndCreates(t *testing.T) {
 	c := startSample(t, false)
 	s := sampleScan(t, c, func(cfg *core.Config) { cfg.Safe = true })
 	checktest.Run(t, s, BodySizeCheck{Size: 2 << 20}, JSONDepthCheck{}, PageSizeCheck{})
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for m, n := range c.methods {
-		if m != http.MethodGet && m != http.MethodPost {
-			t.Errorf("--safe scan sent %d %s requests", n, m)
+	for _, r := range c.Requests() {
+		if m, _, _ := strings.Cut(r, " "); m != http.MethodGet && m != http.MethodPost {
+			t.Errorf("--safe scan sent %s", r)
 		}
 	}
 }
