@@ -154,3 +154,52 @@ func TestSampleAPILegitimateTrafficPasses(t *testing.T) {
 		}
 	}
 }
+
+// SIGHUP reloads the OpenAPI document with the configuration: a new
+// operation is served after a reload, and a document that no longer loads
+// is refused while the running generation keeps serving.
+func TestReloadRereadsTheSpec(t *testing.T) {
+	up := headerEchoUpstream(t)
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "api.yaml")
+	writeSpec := func(paths string) {
+		doc := "openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\npaths:\n" + paths
+		if err := os.WriteFile(specPath, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	op := func(p string) string {
+		return "  " + p + ":\n    get:\n      responses: {\"200\": {description: ok}}\n"
+	}
+	writeSpec(op("/a"))
+	g := startGatewayYAML(t, dir, gwConfig{rest: `
+apis:
+  - name: t
+    upstreams: ["` + up.URL + `"]
+    schema: {spec_file: api.yaml}
+`}.yaml(dir))
+	status := func(p string) int {
+		r, err := send(g.client, http.MethodGet, g.url(p), "", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.status
+	}
+	if a, b := status("/a"), status("/b"); a != 200 || b != 404 {
+		t.Fatalf("before reload: /a %d, /b %d; want 200, 404", a, b)
+	}
+	writeSpec(op("/a") + op("/b"))
+	if err := g.svc.Reload(); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	if b := status("/b"); b != 200 {
+		t.Fatalf("after reload: /b %d, want 200", b)
+	}
+	writeSpec("  /c: [not, an, operation]\n")
+	if err := g.svc.Reload(); err == nil {
+		t.Fatal("Reload accepted a document that does not load")
+	}
+	if a, b := status("/a"), status("/b"); a != 200 || b != 200 {
+		t.Fatalf("after a refused reload: /a %d, /b %d; want the running generation (200, 200)", a, b)
+	}
+}
