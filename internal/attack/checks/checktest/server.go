@@ -1,8 +1,11 @@
 package checktest
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -61,4 +64,28 @@ func SpecScan(t testing.TB, s *Server, doc []byte, mod func(*core.Config)) *core
 	scan := Scan(t, cfg)
 	s.Requests()
 	return scan
+}
+
+// CheckBudgets runs checks once per budget on a fresh scan that newScan
+// builds with that request budget, and fails when the target saw more
+// requests than the budget or no check reported running out of it.
+func CheckBudgets(t *testing.T, budgets []int, checks []core.Check,
+	newScan func(t *testing.T, budget int) (*Server, *core.Scan)) {
+	t.Helper()
+	for _, budget := range budgets {
+		t.Run(strconv.Itoa(budget), func(t *testing.T) {
+			srv, s := newScan(t, budget)
+			stopped := false
+			for _, ch := range checks {
+				err := ch.Run(context.Background(), s)
+				stopped = stopped || errors.Is(err, core.ErrBudget)
+			}
+			if n := len(srv.Requests()); n > budget {
+				t.Errorf("the target saw %d requests, budget %d", n, budget)
+			}
+			if !stopped {
+				t.Error("no check said it ran out of budget")
+			}
+		})
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -176,23 +175,10 @@ func TestRampNeedsLoopbackOrOwnership(t *testing.T) {
 }
 
 func TestBudgetIsRespected(t *testing.T) {
-	for _, budget := range []int{1, 5, 20} {
-		t.Run(strconv.Itoa(budget), func(t *testing.T) {
-			c := startSample(t, false)
-			s := sampleScan(t, c, func(cfg *core.Config) { cfg.MaxRequests = budget })
-			stopped := false
-			for _, ch := range Checks() {
-				err := ch.Run(context.Background(), s)
-				stopped = stopped || errors.Is(err, core.ErrBudget)
-			}
-			if n := len(c.Requests()); n > budget {
-				t.Errorf("the target saw %d requests, budget %d", n, budget)
-			}
-			if !stopped {
-				t.Error("no check said it ran out of budget")
-			}
-		})
-	}
+	checktest.CheckBudgets(t, []int{1, 5, 20}, Checks(), func(t *testing.T, budget int) (*checktest.Server, *core.Scan) {
+		c := startSample(t, false)
+		return c, sampleScan(t, c, func(cfg *core.Config) { cfg.MaxRequests = budget })
+	})
 }
 
 // TestSafeModeOnlyReadsAndCreates: under --safe the checks send GET and
