@@ -87,7 +87,7 @@ var allowedImports = map[string][]string{
 	"internal/sampleapi":        {},
 	"examples":                  {},
 	"bench/":                    {"internal/gateway", "internal/config", "internal/audit", "internal/guard/authn"},
-	"bench/detect":              {"internal/injection"},
+	"bench/detect":              {"internal/injection/"},
 	"test/e2e":                  {"internal/sampleapi"},
 }
 

@@ -1,18 +1,14 @@
 package injection
 
 import (
-	"bufio"
-	"encoding/csv"
 	"flag"
 	"fmt"
-	"hash/fnv"
-	"io"
-	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/injection/corpus"
 )
 
 // The labelled corpus test measures detection and false-positive rates on
@@ -51,129 +47,29 @@ const (
 	maxFalsePosRate = 0.02
 )
 
-// sample is one labelled value.
-type sample struct {
-	corpus  string // "httpparams" or "libinjection"
-	typ     string // attack type, or "benign"
-	payload string
-	attack  bool
-}
+// sample is one labelled value (see internal/injection/corpus).
+type sample = corpus.Sample
 
 // isDev reports whether a payload belongs to the dev split.
-func isDev(payload string) bool {
-	h := fnv.New32()
-	h.Write([]byte(payload))
-	return h.Sum32()%5 == 0
-}
+func isDev(payload string) bool { return corpus.IsDev(payload) }
 
-func findDatasets(t testing.TB) string {
-	t.Helper()
-	if dir := os.Getenv("RAMPART_DATASETS"); dir != "" {
-		return dir
-	}
-	wd, err := os.Getwd()
-	if err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			candidate := filepath.Join(dir, "shared", "datasets")
-			if st, err := os.Stat(candidate); err == nil && st.IsDir() {
-				return candidate
-			}
-			if filepath.Dir(dir) == dir {
-				break
-			}
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("corpus: no data sets found (set RAMPART_DATASETS, or provide shared/datasets beside the module); CI requires them")
-	}
-	t.Skip("corpus: no data sets found; set RAMPART_DATASETS to run")
-	return ""
-}
-
+// loadCorpus reads both data sets; without them the test skips, except in
+// CI, which requires them.
 func loadCorpus(t testing.TB) []sample {
-	dir := findDatasets(t)
-	var out []sample
-	out = append(out, loadHTTPParams(t, filepath.Join(dir, "httpparams", "payload_full.csv"))...)
-	out = append(out, loadLibinjection(t, filepath.Join(dir, "libinjection-data"))...)
-	if len(out) == 0 {
-		t.Fatalf("corpus: %s holds no samples", dir)
+	t.Helper()
+	dir, err := corpus.Find("")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("corpus: %v; CI requires them", err)
+		}
+		t.Skipf("corpus: %v", err)
 	}
-	return out
-}
-
-func loadHTTPParams(t testing.TB, path string) []sample {
-	f, err := os.Open(path)
+	out, err := corpus.Load(dir)
 	if err != nil {
 		t.Fatalf("corpus: %v", err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = 4
-	header, err := r.Read()
-	if err != nil || header[0] != "payload" || header[2] != "attack_type" || header[3] != "label" {
-		t.Fatalf("corpus: %s: unexpected header %q (%v)", path, header, err)
-	}
-	var out []sample
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("corpus: %s: %v", path, err)
-		}
-		s := sample{corpus: "httpparams", payload: rec[0], typ: rec[2], attack: rec[3] == "anom"}
-		if !s.attack {
-			s.typ = "benign"
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func loadLibinjection(t testing.TB, dir string) []sample {
-	var out []sample
-	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("corpus: no libinjection files in %s (%v)", dir, err)
-	}
-	for _, path := range files {
-		base := filepath.Base(path)
-		var typ string
-		switch {
-		case strings.HasPrefix(base, "sqli-"):
-			typ = "sqli"
-		case strings.HasPrefix(base, "xss-"):
-			typ = "xss"
-		case base == "false_positives.txt":
-			typ = "benign"
-		default:
-			continue // "tbd-…": undecided upstream
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatalf("corpus: %v", err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			line := strings.TrimRight(sc.Text(), "\r")
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			// Lines are URL-encoded query values: decode once, as the
-			// gateway's query parser does; keep a line that does not
-			// decode as it is.
-			value, err := url.QueryUnescape(line)
-			if err != nil {
-				value = line
-			}
-			out = append(out, sample{corpus: "libinjection", typ: typ, payload: value, attack: typ != "benign"})
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			t.Fatalf("corpus: %s: %v", path, err)
-		}
+	if len(out) == 0 {
+		t.Fatalf("corpus: %s holds no samples", dir)
 	}
 	return out
 }
@@ -205,15 +101,15 @@ func measure(e *Engine, samples []sample) map[string]tally {
 	parts := map[string]tally{"all": newTally(), "held-out": newTally(), "dev": newTally()}
 	var buf []Match
 	for _, s := range samples {
-		buf = e.Scan(s.payload, Query, buf[:0])
+		buf = e.Scan(s.Payload, Query, buf[:0])
 		flagged := Total(buf) >= e.Threshold()
 		part := "held-out"
-		if isDev(s.payload) {
+		if isDev(s.Payload) {
 			part = "dev"
 		}
 		for _, p := range []string{"all", part} {
-			parts[p].add(s.corpus+"/"+s.typ, flagged)
-			if s.attack {
+			parts[p].add(s.Key(), flagged)
+			if s.Attack {
 				parts[p].add("overall/attack", flagged)
 			} else {
 				parts[p].add("overall/benign", flagged)
@@ -276,21 +172,21 @@ func printDevMisses(t *testing.T, samples []sample) {
 	}
 	var buf []Match
 	for _, s := range samples {
-		if !isDev(s.payload) {
+		if !isDev(s.Payload) {
 			continue
 		}
-		buf = e.Scan(s.payload, Query, buf[:0])
+		buf = e.Scan(s.Payload, Query, buf[:0])
 		flagged := Total(buf) >= e.Threshold()
-		if flagged != s.attack {
+		if flagged != s.Attack {
 			what := "MISS"
-			if !s.attack {
+			if !s.Attack {
 				what = "FP"
 			}
 			var rules []string
 			for _, m := range buf {
 				rules = append(rules, fmt.Sprintf("%s:%d(%s,%s)", m.Rule.ID, m.Score, m.Reason, m.Variant))
 			}
-			t.Logf("dev %s %s/%s total=%d %v %q", what, s.corpus, s.typ, Total(buf), rules, s.payload)
+			t.Logf("dev %s %s/%s total=%d %v %q", what, s.Corpus, s.Type, Total(buf), rules, s.Payload)
 		}
 	}
 }
