@@ -83,8 +83,8 @@ func availableChecks(t *testing.T) string {
 	for _, c := range attack.AvailableChecks() {
 		ids = append(ids, c.ID)
 	}
-	if len(ids) == 0 {
-		t.Skip("no checks registered yet")
+	if len(ids) < 30 {
+		t.Fatalf("only %d checks registered: the simulator's check packages are not linked in", len(ids))
 	}
 	return strings.Join(ids, ",")
 }
