@@ -78,7 +78,9 @@ type Config struct {
 	ClientAuth string
 
 	// MaxHeaderBytes caps the size of the request line plus headers, in
-	// bytes; larger requests get 431. Default 32 KiB. Negative is an error.
+	// bytes; larger requests get 431 problem+json. Requests over twice the
+	// cap are cut off by net/http itself, whose answer over TLS is its own
+	// (see headercap.go). Default 32 KiB. Negative is an error.
 	MaxHeaderBytes int
 
 	// ReadHeaderTimeout bounds the TLS handshake plus reading the request

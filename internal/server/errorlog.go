@@ -26,15 +26,18 @@ func (w errorLogWriter) Write(p []byte) (int, error) {
 }
 
 // errorLogLevel classifies a net/http error-log line. Internet-wide
-// scanners produce a constant stream of failed TLS handshakes and bogus
-// HTTP/2 prefaces; they are debug noise, not operator warnings. Handler
+// scanners produce a constant stream of failed TLS handshakes, bogus
+// HTTP/2 prefaces and malformed HTTP/2 frames or header blocks (a
+// connection error the client caused); they are debug noise, not operator
+// warnings. Handler
 // panics are errors; everything else (accept errors, misuse of the
 // ResponseWriter) is a warning.
 func errorLogLevel(msg string) slog.Level {
 	switch {
 	case strings.Contains(msg, "TLS handshake error"),
 		strings.Contains(msg, "error reading preface"),
-		strings.Contains(msg, "http2: server: error"):
+		strings.Contains(msg, "http2: server: error"),
+		strings.Contains(msg, "http2: server connection error"):
 		return slog.LevelDebug
 	case strings.Contains(msg, "panic serving"):
 		return slog.LevelError

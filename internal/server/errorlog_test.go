@@ -14,6 +14,7 @@ func TestErrorLogLevels(t *testing.T) {
 	}{
 		{line: "http: TLS handshake error from 192.0.2.1:5555: tls: client offered only unsupported versions: [302 301]", want: slog.LevelDebug},
 		{line: "http2: server: error reading preface from client 192.0.2.1:5555: EOF", want: slog.LevelDebug},
+		{line: "http2: server connection error from 192.0.2.1:5555: connection error: COMPRESSION_ERROR", want: slog.LevelDebug},
 		{line: "http: panic serving 192.0.2.1:5555: boom", want: slog.LevelError},
 		{line: "http: Accept error: too many open files; retrying in 5ms", want: slog.LevelWarn},
 		{line: "http: superfluous response.WriteHeader call", want: slog.LevelWarn},

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -242,4 +243,11 @@ func poolOf(s *Server) *x509.CertPool {
 		p.AddCert(leaf)
 	}
 	return p
+}
+
+// paddedRequest is a GET whose request line and headers are exactly size
+// bytes on the wire.
+func paddedRequest(size int) string {
+	const head, tail = "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ", "\r\n\r\n"
+	return head + strings.Repeat("a", size-len(head)-len(tail)) + tail
 }

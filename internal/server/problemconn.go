@@ -17,7 +17,10 @@ import (
 //
 // On TLS connections net/http holds the *tls.Conn itself (it needs the
 // concrete type for ALPN and HTTP/2), so there is no place to rewrite and
-// those rare responses stay text/plain.
+// those responses stay net/http's own (text/plain on HTTP/1.1; on HTTP/2 a
+// stream or connection error, or a text/html 431). The common case, headers
+// over the configured cap, is answered by headerCapHandler before net/http's
+// own, higher limit is reached (headercap.go).
 var serverErrorHeaders = []byte("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n")
 
 // rewriteServerError returns the problem+json version of a net/http
@@ -35,18 +38,7 @@ func rewriteServerError(p []byte) ([]byte, bool) {
 	if err != nil || code < 400 || code > 599 || title == "" {
 		return nil, false
 	}
-	// The parser's own wording ("400 Bad Request: malformed Host header")
-	// is internal detail; the client gets the status text and a fixed
-	// sentence.
-	problem, detail := "bad_request", "The request is malformed."
-	switch code {
-	case http.StatusRequestHeaderFieldsTooLarge:
-		problem, detail = "header_too_large", "The request headers are too large."
-	case http.StatusNotImplemented:
-		problem, detail = "not_implemented", "The request uses an unsupported feature."
-	}
-	body := `{"type":"urn:rampart:problem:` + problem + `","title":"` + title + `","status":` +
-		strconv.Itoa(code) + `,"detail":"` + detail + `"}` + "\n"
+	body := serverProblemBody(code, title)
 	var b bytes.Buffer
 	b.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + title + "\r\n")
 	b.WriteString("Content-Type: application/problem+json\r\n")
@@ -54,4 +46,20 @@ func rewriteServerError(p []byte) ([]byte, bool) {
 	b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
 	b.WriteString(body)
 	return b.Bytes(), true
+}
+
+// serverProblemBody is the RFC 9457 body for an error the server answers
+// before the gateway's handler: a fixed type and sentence per status. The
+// parser's own wording ("400 Bad Request: malformed Host header") is
+// internal detail and never sent. title must be http.StatusText(code).
+func serverProblemBody(code int, title string) string {
+	problem, detail := "bad_request", "The request is malformed."
+	switch code {
+	case http.StatusRequestHeaderFieldsTooLarge:
+		problem, detail = "header_too_large", "The request headers are too large."
+	case http.StatusNotImplemented:
+		problem, detail = "not_implemented", "The request uses an unsupported feature."
+	}
+	return `{"type":"urn:rampart:problem:` + problem + `","title":"` + title + `","status":` +
+		strconv.Itoa(code) + `,"detail":"` + detail + `"}` + "\n"
 }

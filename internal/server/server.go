@@ -151,7 +151,7 @@ func (s *Server) Start() error {
 
 	var serves []func() error
 	if httpsLn != nil {
-		var h http.Handler = &s.handler
+		var h http.Handler = s.capHeaders(&s.handler)
 		if s.cfg.HSTS.Enabled {
 			h = hstsHandler{value: s.cfg.HSTS.value(), next: h}
 		}
@@ -177,7 +177,7 @@ func (s *Server) Start() error {
 			}
 			h = redirectHandler{httpsPort: port}
 		}
-		srv := s.newHTTPServer(listenerHTTP, h)
+		srv := s.newHTTPServer(listenerHTTP, s.capHeaders(h))
 		// Plain HTTP/1.1 only: no unencrypted HTTP/2 (h2c) upgrade surface.
 		srv.Protocols = new(http.Protocols)
 		srv.Protocols.SetHTTP1(true)
@@ -226,9 +226,15 @@ func (s *Server) newHTTPServer(name string, h http.Handler) *http.Server {
 		WriteTimeout:      timeoutOrNone(s.cfg.WriteTimeout),
 		IdleTimeout:       s.cfg.IdleTimeout,
 		// Also caps HTTP/2 header lists (SETTINGS_MAX_HEADER_LIST_SIZE).
-		MaxHeaderBytes: s.cfg.MaxHeaderBytes,
+		// Above the configured cap, which capHeaders enforces: see headercap.go.
+		MaxHeaderBytes: netHTTPHeaderLimit(s.cfg.MaxHeaderBytes),
 		ErrorLog:       newErrorLog(s.logger, name),
 	}
+}
+
+// capHeaders enforces MaxHeaderBytes in front of h, with a problem+json 431.
+func (s *Server) capHeaders(h http.Handler) http.Handler {
+	return headerCapHandler{max: s.cfg.MaxHeaderBytes, next: h}
 }
 
 // Wait blocks until every listener has stopped serving and returns the

@@ -146,9 +146,12 @@ func TestMalformedRequests(t *testing.T) {
 		{name: "garbage request line", request: "GARBAGE\r\n\r\n", wantStatus: http.StatusBadRequest},
 		{name: "bad header line", request: "GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", wantStatus: http.StatusBadRequest},
 		{name: "missing host", request: "GET / HTTP/1.1\r\n\r\n", wantStatus: http.StatusBadRequest},
-		// net/http allows MaxHeaderBytes plus 4 KiB of slack before 431.
+		// Over the cap: answered by headerCapHandler.
+		{name: "header one byte over the cap", request: paddedRequest(1025), wantStatus: http.StatusRequestHeaderFieldsTooLarge},
+		// Beyond net/http's own limit: its answer, rewritten.
 		{name: "oversized header", request: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 16<<10) + "\r\n\r\n",
 			wantStatus: http.StatusRequestHeaderFieldsTooLarge},
+		{name: "header exactly at the cap", request: paddedRequest(1024), wantStatus: http.StatusOK},
 		{name: "well formed", request: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: http.StatusOK},
 	}
 	for _, tt := range tests {
@@ -169,7 +172,7 @@ func TestMalformedRequests(t *testing.T) {
 			if tt.wantStatus == http.StatusOK {
 				return
 			}
-			// Errors net/http writes itself are rewritten as problem+json.
+			// Errors the server answers itself are problem+json, net/http's rewritten.
 			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("Content-Type = %q, want application/problem+json", ct)
 			}

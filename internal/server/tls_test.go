@@ -3,10 +3,13 @@ package server
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // devServer starts an HTTPS-only DevTLS server and returns it with a pool
@@ -36,10 +39,6 @@ func TestTLSVersionsAndCiphers(t *testing.T) {
 		client      *tls.Config
 		wantVersion uint16 // 0: handshake must fail
 	}{
-		{name: "tls1.0 refused", server: s12, roots: roots12,
-			client: &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}},
-		{name: "tls1.1 refused", server: s12, roots: roots12,
-			client: &tls.Config{MinVersion: tls.VersionTLS11, MaxVersion: tls.VersionTLS11}},
 		{name: "tls1.2 accepted", server: s12, roots: roots12,
 			client: &tls.Config{MaxVersion: tls.VersionTLS12}, wantVersion: tls.VersionTLS12},
 		{name: "tls1.3 accepted", server: s12, roots: roots12,
@@ -71,6 +70,97 @@ func TestTLSVersionsAndCiphers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTLS10And11RefusedByMinVersion offers TLS 1.0 or 1.1 with suites
+// those versions can use (CBC), so that only MinVersion can refuse the
+// handshake: the server must answer with a protocol_version alert. Two
+// controls show the assertion can fail: the same client completes a
+// handshake with a server that accepts TLS 1.0 and these suites, and a
+// server that accepts TLS 1.0 but keeps the AEAD-only list refuses it with
+// a different alert (no shared suite), which this test would not accept.
+func TestTLS10And11RefusedByMinVersion(t *testing.T) {
+	s, roots := devServer(t, Config{})
+	legacySuites := []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA}
+
+	// The controls start from the listener's own configuration, built anew
+	// (net/http adjusts the one it serves with).
+	sameAsListener := func() *tls.Config {
+		cfg, err := newTLSConfig(s.cfg, s.certs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	acceptsLegacy := sameAsListener()
+	acceptsLegacy.MinVersion = tls.VersionTLS10
+	acceptsLegacy.CipherSuites = append(append([]uint16(nil), modernCipherSuites...), legacySuites...)
+	legacyAddr := serveHandshakes(t, acceptsLegacy)
+
+	aeadOnlyMin10 := sameAsListener()
+	aeadOnlyMin10.MinVersion = tls.VersionTLS10
+	aeadOnlyAddr := serveHandshakes(t, aeadOnlyMin10)
+
+	for _, version := range []uint16{tls.VersionTLS10, tls.VersionTLS11} {
+		t.Run(tls.VersionName(version), func(t *testing.T) {
+			client := &tls.Config{RootCAs: roots, ServerName: "localhost",
+				MinVersion: version, MaxVersion: version, CipherSuites: legacySuites}
+
+			_, err := handshake(s.HTTPSAddr(), client)
+			if !isRemoteAlert(err, alertProtocolVersion) {
+				t.Errorf("handshake with Rampart: error %v, want a protocol_version alert", err)
+			}
+
+			state, err := handshake(legacyAddr, client)
+			if err != nil {
+				t.Fatalf("control: handshake with a MinVersion 1.0 server failed: %v", err)
+			}
+			if state.Version != version {
+				t.Errorf("control: negotiated %s, want %s", tls.VersionName(state.Version), tls.VersionName(version))
+			}
+
+			_, err = handshake(aeadOnlyAddr, client)
+			if err == nil || isRemoteAlert(err, alertProtocolVersion) {
+				t.Errorf("control: MinVersion 1.0 with AEAD-only suites: error %v, want a failure other than protocol_version", err)
+			}
+		})
+	}
+}
+
+// alertProtocolVersion is the TLS protocol_version alert (RFC 8446 §6.2).
+const alertProtocolVersion = 70
+
+// isRemoteAlert reports whether err is the peer's TLS alert code. crypto/tls
+// returns a received alert as a *net.OpError "remote error" around an
+// unexported type whose text is that of tls.AlertError.
+func isRemoteAlert(err error, code uint8) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "remote error" && opErr.Err.Error() == tls.AlertError(code).Error()
+}
+
+// serveHandshakes completes TLS handshakes with cfg on a loopback listener
+// and closes each connection; it returns the listener's address.
+func serveHandshakes(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+				_ = tls.Server(conn, cfg).Handshake()
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }
 
 func TestTLS12NegotiatesAEADSuite(t *testing.T) {
