@@ -9,9 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rampartsec/rampart/internal/config"
 )
 
 func main() {
@@ -19,11 +22,24 @@ func main() {
 	err := newRootCommand().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		var exit exitError
-		if !errors.As(err, &exit) {
-			fmt.Fprintln(os.Stderr, "rampart:", err)
-		}
+		report(os.Stderr, err)
 		os.Exit(exitCode(err))
+	}
+}
+
+// report prints a command's error. Configuration errors are printed as they
+// are, one file:line: field: message a line, so that `rampart serve` and
+// `rampart validate` print a broken file the same way and editors and CI
+// can jump to the line; other errors get the program's name in front.
+func report(w io.Writer, err error) {
+	var exit exitError
+	var cfgErrs config.Errors
+	switch {
+	case errors.As(err, &exit): // already reported
+	case errors.As(err, &cfgErrs):
+		fmt.Fprintln(w, cfgErrs)
+	default:
+		fmt.Fprintln(w, "rampart:", err)
 	}
 }
 

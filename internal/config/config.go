@@ -41,6 +41,10 @@ type Config struct {
 	Injection Injection `yaml:"injection"`
 	// APIs are the upstream APIs Rampart protects. At least one is required.
 	APIs []API `yaml:"apis"`
+
+	// src is where Parse read the file from (see FieldError); nil for a
+	// Config built in memory.
+	src *source
 }
 
 // Listen configures the listeners.

@@ -100,6 +100,10 @@ type Credential struct {
 	// FailureBodyMarker, when set, also marks a failure when the response
 	// body contains it (APIs answering 200 to a failed login).
 	FailureBodyMarker string `yaml:"failure_body_marker"`
+	// Mode is "enforce" (default) or "monitor": attempts are counted and
+	// what enforcement would do is recorded, but nothing is delayed,
+	// refused, locked out or banned.
+	Mode string `yaml:"mode"`
 }
 
 // Authz is an authorization rule.

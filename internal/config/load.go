@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -34,67 +32,137 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes data (named file in errors), applies defaults and validates.
+// Problems do not stop it early: unknown keys, values of the wrong type and
+// invalid settings are all reported in one Errors value, sorted by line.
 func Parse(file string, data []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{syntaxError(file, err)}
+		return nil, Errors{syntaxError(file, data, err)}
 	}
 	if len(root.Content) == 0 {
 		return nil, Errors{{File: file, Msg: "configuration is empty"}}
 	}
 	doc := root.Content[0]
-	idx := &lineIndex{byPath: map[string]int{}}
-	var errs Errors
-	checkKnownFields(file, doc, reflect.TypeOf(Config{}), "", idx, &errs)
-	if len(errs) > 0 {
-		return nil, sorted(errs)
-	}
+	walk := newStrictWalk(file)
+	walk.check(doc, reflect.TypeOf(Config{}), "")
+	errs := walk.errs
 	var cfg Config
-	// yaml.v3 keeps decoding past type errors, so validation still runs and
-	// every problem is reported at once; a field that failed to decode is
-	// not validated again (its zero value would only add noise).
-	badFields := map[string]bool{}
-	if err := doc.Decode(&cfg); err != nil {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return nil, Errors{{File: file, Msg: err.Error()}}
+	strictAt := map[int]Errors{}
+	for _, e := range walk.errs {
+		strictAt[e.Line] = append(strictAt[e.Line], e)
+	}
+	for _, e := range decodeConfig(file, doc, &cfg, walk.idx) {
+		if !repeats(strictAt[e.Line], e) {
+			errs = append(errs, e)
 		}
-		errs = decodeErrors(file, te, idx)
-		for _, e := range errs {
-			badFields[e.Field] = true
-		}
+	}
+	// A field already reported is not validated again: its zero or default
+	// value would only add noise ("required") to the real problem.
+	reported := pathSet{}
+	for _, e := range errs {
+		reported[e.Field] = true
+	}
+	for _, p := range walk.likelyMeant {
+		reported[p] = true
 	}
 	cfg.ApplyDefaults()
 	resolvePaths(&cfg, file)
 	for _, fe := range cfg.Validate() {
-		if badFields[fe.Field] {
+		if reported.covers(fe.Field) {
 			continue
 		}
 		fe.File = file
-		fe.Line = idx.line(fe.Field)
+		fe.Line = walk.idx.line(fe.Field)
 		errs = append(errs, fe)
 	}
 	if len(errs) > 0 {
-		return nil, sorted(errs)
+		return nil, sortedUnique(errs)
 	}
+	cfg.src = &source{file: file, lines: walk.idx}
 	return &cfg, nil
 }
 
-func sorted(errs Errors) Errors {
+// repeats reports whether decode error e is one the strict walk already
+// reported on its line, about the same field or one containing it (a key
+// that wants a mapping fails both checks).
+func repeats(strictOnLine Errors, e FieldError) bool {
+	for _, s := range strictOnLine {
+		if within(e.Field, s.Field) || within(s.Field, e.Field) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether field is path or inside it; the empty path (the
+// whole file) contains every field.
+func within(field, path string) bool {
+	if !strings.HasPrefix(field, path) {
+		return false
+	}
+	return path == "" || len(field) == len(path) || field[len(path)] == '.' || field[len(path)] == '['
+}
+
+// pathSet is a set of field paths.
+type pathSet map[string]bool
+
+// covers reports whether field or one of its parents is in the set.
+func (s pathSet) covers(field string) bool {
+	if s[""] {
+		return true
+	}
+	for field != "" {
+		if s[field] {
+			return true
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			return false
+		}
+		field = field[:i]
+	}
+	return false
+}
+
+// sortedUnique sorts errs by line and drops repeats (aliases can make one
+// problem appear many times).
+func sortedUnique(errs Errors) Errors {
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
-	return errs
+	seen := map[FieldError]bool{}
+	out := errs[:0]
+	for _, e := range errs {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // lineIndex maps field paths to the line where they appear, so validation
-// errors found on the typed Config can point into the file.
+// errors found on the typed Config can point into the file, and lines to
+// paths, so yaml.v3's type errors (which name a line) can name a field.
 type lineIndex struct {
-	byPath map[string]int
-	paths  []string // in file order, for line → path lookups
+	byPath  map[string]int
+	deepest map[int]string // the longest path on each line
+	lines   []int          // the lines of deepest, sorted when lookups need it
+	ordered bool
+}
+
+func newLineIndex() *lineIndex {
+	return &lineIndex{byPath: map[string]int{}, deepest: map[int]string{}}
 }
 
 func (x *lineIndex) add(path string, line int) {
 	x.byPath[path] = line
-	x.paths = append(x.paths, path)
+	d, ok := x.deepest[line]
+	if !ok {
+		x.lines = append(x.lines, line)
+		x.ordered = false
+	}
+	if len(path) > len(d) {
+		x.deepest[line] = path
+	}
 }
 
 // line returns the line of path, or of its nearest parent present in the
@@ -113,63 +181,19 @@ func (x *lineIndex) line(path string) int {
 	return 0
 }
 
-// pathAt returns the deepest field path on a line.
-func (x *lineIndex) pathAt(line int) string {
-	best := ""
-	for _, p := range x.paths {
-		if x.byPath[p] == line && len(p) > len(best) {
-			best = p
-		}
+// pathNear returns the deepest field path on a line or, when no key sits
+// on it (a value on the line after its key), the nearest one above it.
+func (x *lineIndex) pathNear(line int) string {
+	if p, ok := x.deepest[line]; ok {
+		return p
 	}
-	return best
-}
-
-var yamlLineRe = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
-
-func syntaxError(file string, err error) FieldError {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return FieldError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+	if !x.ordered {
+		sort.Ints(x.lines)
+		x.ordered = true
 	}
-	return FieldError{File: file, Msg: "invalid YAML: " + msg}
-}
-
-// decodeErrors turns yaml.v3 type errors ("line 7: cannot unmarshal !!str
-// `abc` into int") into field errors.
-func decodeErrors(file string, te *yaml.TypeError, idx *lineIndex) Errors {
-	var out Errors
-	for _, e := range te.Errors {
-		m := yamlLineRe.FindStringSubmatch(e)
-		if m == nil {
-			out = append(out, FieldError{File: file, Msg: e})
-			continue
-		}
-		line, _ := strconv.Atoi(m[1])
-		out = append(out, FieldError{File: file, Line: line, Field: idx.pathAt(line), Msg: friendlyTypeError(m[2])})
+	i := sort.SearchInts(x.lines, line)
+	if i == 0 {
+		return ""
 	}
-	return out
-}
-
-var unmarshalRe = regexp.MustCompile("(?s)^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
-
-func friendlyTypeError(msg string) string {
-	m := unmarshalRe.FindStringSubmatch(msg)
-	if m == nil {
-		return msg
-	}
-	want := m[3]
-	switch {
-	case want == "time.Duration":
-		want = "a duration such as 5s or 100ms"
-	case strings.HasPrefix(want, "[]"):
-		want = "a list"
-	case strings.HasPrefix(want, "config."):
-		want = "a mapping"
-	case strings.HasPrefix(want, "int"):
-		want = "an integer"
-	case want == "*bool" || want == "bool":
-		want = "true or false"
-	}
-	return fmt.Sprintf("want %s, got %s %q", want, m[1], m[2])
+	return x.deepest[x.lines[i-1]]
 }

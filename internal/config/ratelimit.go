@@ -13,6 +13,12 @@ type RateLimit struct {
 	Limits []Rate `yaml:"limits"`
 	// Global applies the policy to every route of every API. Default false.
 	Global bool `yaml:"global"`
+	// Mode is "enforce" (default: over-limit requests get 429) or "monitor"
+	// (they are counted, recorded and pass).
+	Mode string `yaml:"mode"`
+	// Headers is "always" (default: RateLimit-Policy and RateLimit on
+	// admitted responses too) or "on_refusal" (on 429 answers only).
+	Headers string `yaml:"headers"`
 }
 
 // Rate is one GCRA limit: requests per period, with bursts.

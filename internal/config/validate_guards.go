@@ -13,19 +13,23 @@ var headerNameRe = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
 
 // applyGuardDefaults fills the defaults of the security sections.
 func (c *Config) applyGuardDefaults() {
-	setDefault(&c.Store.Backend, "memory")
-	setDefault(&c.Store.MaxKeys, 1_000_000)
-	setDefault(&c.Store.FailMode, "local")
-	setDefault(&c.Store.Replicas, 1)
-	setDefault(&c.Store.Redis.Prefix, "rampart")
-	setDefault(&c.Store.Redis.Timeout, 50*time.Millisecond)
+	c.Store.applyDefaults()
 	for i := range c.RateLimits {
 		p := &c.RateLimits[i]
 		setDefault(&p.Key, "ip")
+		setDefault(&p.Mode, "enforce")
+		setDefault(&p.Headers, "always")
 		for j := range p.Limits {
 			l := &p.Limits[j]
 			setDefault(&l.Per, time.Second)
 			setDefault(&l.Burst, l.Requests)
+		}
+	}
+	for i := range c.APIs {
+		for j := range c.APIs[i].Routes {
+			if cr := c.APIs[i].Routes[j].Credential; cr != nil {
+				setDefault(&cr.Mode, "enforce")
+			}
 		}
 	}
 	h := &c.IdentityHeaders
@@ -43,35 +47,7 @@ func (c *Config) applyGuardDefaults() {
 
 // validateGuards checks the security sections.
 func (c *Config) validateGuards(v *validator) {
-	s := &c.Store
-	switch s.Backend {
-	case "memory":
-	case "redis":
-		if s.Redis.Addr == "" {
-			v.add("store.redis.addr", "required with backend redis")
-		} else {
-			v.addr("store.redis.addr", s.Redis.Addr)
-		}
-	default:
-		v.add("store.backend", "unknown backend %q (want memory or redis)", s.Backend)
-	}
-	if s.Redis.PasswordEnv != "" && s.Redis.PasswordFile != "" {
-		v.add("store.redis.password_env", "set password_env or password_file, not both")
-	}
-	v.file("store.redis.password_file", s.Redis.PasswordFile)
-	v.file("store.redis.ca_file", s.Redis.CAFile)
-	v.nonNegative("store.redis.timeout", s.Redis.Timeout)
-	if s.MaxKeys < 1000 {
-		v.add("store.max_keys", "must be at least 1000")
-	}
-	switch s.FailMode {
-	case "open", "closed", "local":
-	default:
-		v.add("store.fail_mode", "unknown mode %q (want open, closed or local)", s.FailMode)
-	}
-	if s.Replicas < 1 {
-		v.add("store.replicas", "must be at least 1")
-	}
+	c.Store.validate(v)
 	if c.Admin.TokenEnv != "" && c.Admin.TokenFile != "" {
 		v.add("admin.token_env", "set token_env or token_file, not both")
 	}
@@ -90,6 +66,8 @@ func (c *Config) validateGuards(v *validator) {
 		if err := checkRateKey(p.Key); err != nil {
 			v.add(f+".key", "%v", err)
 		}
+		oneOf(v, f+".mode", p.Mode, "enforce", "monitor")
+		oneOf(v, f+".headers", p.Headers, "always", "on_refusal")
 		if len(p.Limits) == 0 {
 			v.add(f+".limits", "at least one limit is required")
 		}
@@ -143,6 +121,7 @@ func (c *Config) validateGuards(v *validator) {
 			}
 			r.Authz.validate(v, rf+".authz")
 			if cr := r.Credential; cr != nil {
+				oneOf(v, rf+".credential.mode", cr.Mode, "enforce", "monitor")
 				for k, st := range cr.FailureStatuses {
 					if st < 200 || st > 599 {
 						v.add(fmt.Sprintf("%s.credential.failure_statuses[%d]", rf, k), "invalid status %d", st)

@@ -102,7 +102,7 @@ func (e *env) addTokenGuessing(cfg *config.Config) error {
 		OnStoreError: func(string) { e.metrics.StoreError("token_guessing") },
 	})
 	if err != nil {
-		return err
+		return atField("bruteforce.token_guessing", err)
 	}
 	e.events = append(e.events, sink)
 	return nil

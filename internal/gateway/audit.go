@@ -1,7 +1,7 @@
 package gateway
 
 import (
-	"fmt"
+	"crypto/ed25519"
 	"net/http"
 
 	"github.com/rampartsec/rampart/internal/audit"
@@ -18,17 +18,17 @@ func openAudit(cfg *config.Config, e *env) (*audit.Log, error) {
 	if a.Dir == "" {
 		return nil, nil
 	}
-	kid, key, err := audit.LoadHMACKey(a.HMACKeyEnv, a.HMACKeyFile, a.KeyID)
+	keys, err := loadAuditKeys(a)
 	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
+		return nil, err
 	}
-	signing, err := audit.LoadSigningKey(a.SigningKeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("audit.signing_key_file: %w", err)
+	// The same directory check as Check's, so both say the same.
+	if err := probeDir(a.Dir); err != nil {
+		return nil, atField("audit.dir", err)
 	}
 	offBox := append([]pipeline.EventSink(nil), e.events...)
 	l, err := audit.Open(audit.Config{
-		Dir: a.Dir, HMACKey: key, KeyID: kid, SigningKey: signing,
+		Dir: a.Dir, HMACKey: keys.hmac, KeyID: keys.kid, SigningKey: keys.signing,
 		CheckpointEvery: a.CheckpointEvery, CheckpointInterval: a.CheckpointInterval,
 		Fsync: a.Fsync, FsyncInterval: a.FsyncInterval,
 		SegmentMaxBytes: int64(a.SegmentMaxBytes), SegmentMaxAge: a.SegmentMaxAge,
@@ -53,9 +53,55 @@ func openAudit(cfg *config.Config, e *env) (*audit.Log, error) {
 		},
 	})
 	if err != nil {
-		return nil, err // the audit package's errors say "audit: ..."
+		// Keys, settings and directory are checked (as Check checks them):
+		// what fails now is the log's state, such as another gateway
+		// holding its lock. The audit package's errors say "audit: ...".
+		return nil, err
 	}
 	return l, nil
+}
+
+// auditKeyMaterial are the audit log's keys, read from the files and the
+// environment the configuration names.
+type auditKeyMaterial struct {
+	kid     string
+	hmac    []byte
+	signing ed25519.PrivateKey
+}
+
+// loadAuditKeys reads the audit keys, blaming the field that names the one
+// that fails. Messages name variables and files, never key material.
+func loadAuditKeys(a config.Audit) (auditKeyMaterial, error) {
+	var k auditKeyMaterial
+	var err error
+	if k.kid, k.hmac, err = audit.LoadHMACKey(a.HMACKeyEnv, a.HMACKeyFile, a.KeyID); err != nil {
+		// Which of the source and the key id is wrong: the source alone
+		// loads when the key id is.
+		field := secretField("audit.hmac_key", a.HMACKeyEnv)
+		if a.KeyID != "" {
+			if _, _, e := audit.LoadHMACKey(a.HMACKeyEnv, a.HMACKeyFile, ""); e == nil {
+				field = "audit.key_id"
+			}
+		}
+		return k, atFieldTrim(field, "audit: ", err)
+	}
+	if k.signing, err = audit.LoadSigningKey(a.SigningKeyFile); err != nil {
+		return k, atFieldTrim("audit.signing_key_file", "audit: ", err)
+	}
+	return k, nil
+}
+
+// checkAudit is what Check can know of the audit log without opening it
+// (opening takes the directory's lock, which a running gateway holds): the
+// keys load and the directory can be made and written.
+func checkAudit(a config.Audit) error {
+	if a.Dir == "" {
+		return nil
+	}
+	if _, err := loadAuditKeys(a); err != nil {
+		return err
+	}
+	return atField("audit.dir", probeDir(a.Dir))
 }
 
 // auditGate refuses requests while the audit log cannot be written, for

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -22,7 +22,7 @@ func buildAuthn(cfg *config.Config, e *env) (*authn.Authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return authn.New(ac, authn.Options{
+	opts := authn.Options{
 		Revocations: e.store, Nonces: e.store, Logger: e.log,
 		Hooks: authn.Hooks{
 			JWKSFetch: func(issuer string, keys int, err error) {
@@ -32,7 +32,42 @@ func buildAuthn(cfg *config.Config, e *env) (*authn.Authenticator, error) {
 			},
 			StoreError: func(op string, _ error) { e.metrics.StoreError("authn_" + op) },
 		},
-	})
+	}
+	if e.offline {
+		opts.HTTPClient = offlineClient
+		for i := range ac.JWT.Issuers {
+			ac.JWT.Issuers[i].RequireKeysAtStart = false
+		}
+	}
+	a, err := authn.New(ac, opts)
+	if err != nil {
+		if !e.offline && buildsOffline(ac, opts) {
+			// Only reaching a JWKS failed: not the file's fault.
+			return nil, &runtimeError{err}
+		}
+		return nil, locateAuthn(cfg, ac, opts, err)
+	}
+	return a, nil
+}
+
+// buildsOffline reports whether ac builds when no issuer requires its keys
+// at start and nothing is fetched, as Check builds it.
+func buildsOffline(ac authn.Config, opts authn.Options) bool {
+	ac.JWT.Issuers = append([]authn.Issuer(nil), ac.JWT.Issuers...)
+	required := false
+	for i := range ac.JWT.Issuers {
+		required = required || ac.JWT.Issuers[i].RequireKeysAtStart
+		ac.JWT.Issuers[i].RequireKeysAtStart = false
+	}
+	if !required {
+		return false
+	}
+	opts.HTTPClient = offlineClient
+	a, err := authn.New(ac, opts)
+	if a != nil {
+		_ = a.Close()
+	}
+	return err == nil
 }
 
 func authnConfig(cfg *config.Config) (authn.Config, error) {
@@ -83,17 +118,31 @@ func authnConfig(cfg *config.Config) (authn.Config, error) {
 
 // loadKeysFile reads a YAML list of API key records, strictly.
 func loadKeysFile(path string) ([]config.APIKeyRecord, error) {
-	data, err := os.ReadFile(path)
+	const field = "authentication.api_keys.keys_file"
+	data, err := readConfigFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("authentication.api_keys.keys_file: %w", err)
+		return nil, atField(field, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var recs []config.APIKeyRecord
 	if err := dec.Decode(&recs); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, atField(field, fmt.Errorf("%q: %s", path, oneLineYAMLError(err)))
 	}
 	return recs, nil
+}
+
+// oneLineYAMLError joins yaml.v3's one-problem-a-line report ("unmarshal
+// errors:\n  line 3: …") into one line; the line numbers are the keys
+// file's own.
+func oneLineYAMLError(err error) string {
+	var parts []string
+	for _, l := range strings.Split(strings.TrimPrefix(err.Error(), "yaml: "), "\n") {
+		if l = strings.TrimSpace(l); l != "" && l != "unmarshal errors:" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // routeAuthPolicy is the route's auth, or the API's; nil means none.

@@ -28,6 +28,9 @@ type env struct {
 	store store.Store
 	// audit is the tamper-evident log, nil when off.
 	audit *audit.Log
+	// offline is set by Check: build everything, reach nothing (no JWKS
+	// fetch; the store is memory only).
+	offline bool
 
 	// The shedder outlives a reload when its limits did not change, so the
 	// requests in flight on the old configuration still count against
@@ -87,7 +90,7 @@ func (g *generation) close() {
 func build(cfg *config.Config, e *env) (*generation, error) {
 	resolver, err := pipeline.NewClientIPResolver(cfg.TrustedProxies)
 	if err != nil {
-		return nil, fmt.Errorf("trusted_proxies: %w", err)
+		return nil, atField("trusted_proxies", err)
 	}
 	shedConfig := shed.Config{
 		MaxConcurrent: cfg.Limits.MaxConcurrent,
@@ -96,11 +99,11 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	}
 	shedder, err := e.shedderFor(shedConfig)
 	if err != nil {
-		return nil, fmt.Errorf("limits: %w", err)
+		return nil, atField("limits", err)
 	}
 	bodies, err := bodylimit.New(bodyLimits(cfg))
 	if err != nil {
-		return nil, fmt.Errorf("max_body_bytes: %w", err)
+		return nil, atField("limits.max_body_bytes", err)
 	}
 	g := &generation{cfg: cfg, router: &router{}, shedder: shedder, shedConfig: shedConfig}
 	newChain := func(route pipeline.Route, next http.Handler, stages ...pipeline.Stage) (http.Handler, error) {
@@ -116,7 +119,9 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	}
 	sec, err := buildSecurity(cfg, e)
 	if err != nil {
-		return nil, err
+		// The security guards blame their own fields where a file or a
+		// secret failed; anything else the file as a whole.
+		return nil, atField("", err)
 	}
 	g.security = sec
 	det, err := buildDetection(cfg)
@@ -127,10 +132,18 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	// stagesFor is the one place the guard order is decided: load shedding
 	// first (it protects everything after it), then the security guards
 	// that need no body, the body cap, and the guards that may read it.
-	stagesFor := func(api *config.API, route *config.Route) ([]pipeline.Stage, error) {
+	stagesFor := func(i int, route *config.Route, j int) ([]pipeline.Stage, error) {
+		api := &cfg.APIs[i]
+		if err := checkRouteAuth(sec.authn, api, route, routeAuthField(i, route, j)); err != nil {
+			return nil, err
+		}
 		before, after, err := sec.routeStages(api, route)
 		if err != nil {
-			return nil, err
+			field := fmt.Sprintf("apis[%d]", i)
+			if route != nil {
+				field = fmt.Sprintf("apis[%d].routes[%d]", i, j)
+			}
+			return nil, atField(field, err)
 		}
 		stages := []pipeline.Stage{{Guard: shedder}}
 		if e.audit != nil && cfg.Audit.OnAuditFailure == "refuse" {
@@ -143,6 +156,12 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	}
 	for i := range cfg.APIs {
 		api := &cfg.APIs[i]
+		if f := api.UpstreamTLS.CAFile; f != "" {
+			if _, err := loadCABundle(fmt.Sprintf("apis[%d].upstream_tls.ca_file", i), f); err != nil {
+				g.close()
+				return nil, err
+			}
+		}
 		p, err := proxy.New(api.Name, proxyConfig(cfg, api), proxy.Options{
 			Logger:          e.log,
 			ObserveResponse: pipeline.ObserveResponse,
@@ -151,7 +170,7 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 		})
 		if err != nil {
 			g.close()
-			return nil, fmt.Errorf("apis[%d] (%s): %w", i, api.Name, err)
+			return nil, atField(fmt.Sprintf("apis[%d]", i), err)
 		}
 		g.proxies = append(g.proxies, p)
 		ar := &apiRoutes{name: api.Name, prefix: api.PathPrefix}
@@ -161,7 +180,7 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 				ar.hosts[hostOnly(h)] = true
 			}
 		}
-		stages, err := stagesFor(api, nil)
+		stages, err := stagesFor(i, nil, -1)
 		if err == nil {
 			ar.fallback, err = newChain(pipeline.Route{API: api.Name, Route: config.DefaultRouteName}, p, stages...)
 		}
@@ -178,7 +197,7 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 					entry.methods[m] = true
 				}
 			}
-			stages, err := stagesFor(api, rc)
+			stages, err := stagesFor(i, rc, j)
 			if err == nil {
 				entry.handler, err = newChain(pipeline.Route{API: api.Name, Route: rc.Name}, p, stages...)
 			}
@@ -203,7 +222,7 @@ func build(cfg *config.Config, e *env) (*generation, error) {
 	}
 	g.router.sortRoutes()
 	if len(g.router.apis) == 0 {
-		return nil, errors.New("no APIs configured")
+		return nil, atField("apis", errors.New("no APIs configured"))
 	}
 	return g, nil
 }

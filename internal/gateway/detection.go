@@ -34,7 +34,7 @@ func buildDetection(cfg *config.Config) (*detectionGuards, error) {
 	in := &cfg.Injection
 	sensitivity, err := injection.ParseSensitivity(in.Sensitivity)
 	if err != nil {
-		return nil, fmt.Errorf("injection.sensitivity: %w", err)
+		return nil, atField("injection.sensitivity", err)
 	}
 	var routes []injectionguard.RouteSettings
 	engineOf := map[string]string{}
@@ -52,7 +52,7 @@ func buildDetection(cfg *config.Config) (*detectionGuards, error) {
 			if o.Sensitivity != "" {
 				s, err := injection.ParseSensitivity(o.Sensitivity)
 				if err != nil {
-					return nil, fmt.Errorf("apis[%d].injection.sensitivity: %w", i, err)
+					return nil, atField(fmt.Sprintf("apis[%d].injection.sensitivity", i), err)
 				}
 				routes = append(routes, injectionguard.RouteSettings{Route: pipeline.Route{API: a.Name}, Sensitivity: s})
 			}
@@ -70,9 +70,9 @@ func buildDetection(cfg *config.Config) (*detectionGuards, error) {
 	}
 	for i := range cfg.APIs {
 		a := &cfg.APIs[i]
-		sg, err := buildSchema(cfg, a)
+		sg, err := buildSchema(cfg, a, fmt.Sprintf("apis[%d].schema", i))
 		if err != nil {
-			return nil, fmt.Errorf("apis[%d] (%s).schema: %w", i, a.Name, err)
+			return nil, err
 		}
 		d := apiDetection{schema: sg}
 		if modeOf[a.Name] == "off" {
@@ -99,7 +99,7 @@ func buildDetection(cfg *config.Config) (*detectionGuards, error) {
 				PlanFor: func(r *http.Request) *openapi.ScanPlan { return openapi.PlanFromContext(r.Context()) },
 			})
 			if err != nil {
-				return nil, fmt.Errorf("injection (%s engine): %w", engine, err)
+				return nil, atFieldTrim(engineField(in, engine), "injection: ", err)
 			}
 			dg.engines[engine] = g
 		}
@@ -113,20 +113,35 @@ func buildDetection(cfg *config.Config) (*detectionGuards, error) {
 	return dg, nil
 }
 
+// engineField is the section an injection engine is configured by.
+func engineField(in *config.Injection, engine string) string {
+	if engine != injectionguard.EngineCRS {
+		return "injection"
+	}
+	if len(in.CRS.RuleFiles) > 0 {
+		// The CRS itself is embedded and tested: the operator's files are
+		// what fails to compile.
+		return "injection.crs.rule_files"
+	}
+	return "injection.crs"
+}
+
 // buildSchema makes an API's schema guard: the OpenAPI positive model when
 // the API has a spec, JSON hardening alone otherwise (unless switched off).
-func buildSchema(cfg *config.Config, a *config.API) (*schema.Guard, error) {
+// Errors blame field (the API's schema block) or a field inside it.
+func buildSchema(cfg *config.Config, a *config.API, field string) (*schema.Guard, error) {
 	sc := schema.Config{JSONLimits: jsonLimits(cfg), MaxBodyBytes: int64(cfg.Injection.MaxBodyBytes)}
 	if a.Schema == nil || a.Schema.SpecFile == "" {
 		if !*cfg.Limits.JSON.Enabled {
 			return nil, nil
 		}
-		return schema.New(sc)
+		g, err := schema.New(sc)
+		return g, atFieldTrim("limits.json", "schema: ", err)
 	}
 	s := a.Schema
 	spec, err := openapi.Load(s.SpecFile)
 	if err != nil {
-		return nil, err
+		return nil, atField(field+".spec_file", err)
 	}
 	sc.Spec = spec
 	if a.StripPrefix {
@@ -134,10 +149,10 @@ func buildSchema(cfg *config.Config, a *config.API) (*schema.Guard, error) {
 		sc.PathPrefix = a.PathPrefix
 	}
 	if sc.Mode, err = schema.ParseMode(s.Mode); err != nil {
-		return nil, err
+		return nil, atField(field+".mode", err)
 	}
 	if sc.ResponseValidation, err = schema.ParseMode(s.ResponseValidation); err != nil {
-		return nil, err
+		return nil, atField(field+".response_validation", err)
 	}
 	switch s.Undocumented {
 	case "deny":
@@ -151,11 +166,20 @@ func buildSchema(cfg *config.Config, a *config.API) (*schema.Guard, error) {
 		sc.Operations = make(map[string]schema.Mode, len(s.Operations))
 		for k, v := range s.Operations {
 			if sc.Operations[k], err = schema.ParseMode(v); err != nil {
-				return nil, fmt.Errorf("operations.%s: %w", k, err)
+				return nil, atField(field+".operations", fmt.Errorf("%s: %w", k, err))
 			}
 		}
 	}
-	return schema.New(sc)
+	g, err := schema.New(sc)
+	if err != nil {
+		// With a spec loaded, what New can still refuse is an operation
+		// override that names no operation of it.
+		if len(sc.Operations) > 0 {
+			field += ".operations"
+		}
+		return nil, atFieldTrim(field, "schema: ", err)
+	}
+	return g, nil
 }
 
 // stages returns the detection stages of an API's routes, in order:
@@ -182,14 +206,4 @@ func jsonLimits(cfg *config.Config) inspect.Limits {
 	j := &cfg.Limits.JSON
 	return inspect.Limits{MaxDepth: j.MaxDepth, MaxKeys: j.MaxKeys, MaxArrayLen: j.MaxArrayLength,
 		MaxStringLen: int(j.MaxStringLength), MaxNumberLen: j.MaxNumberLength}
-}
-
-// CheckDetection builds the schema and injection guards of cfg without
-// serving, so that `rampart validate` reports what only building finds: an
-// OpenAPI document that does not load (with its file and line), an
-// operation override naming no operation, a CRS rule file that does not
-// compile.
-func CheckDetection(cfg *config.Config) error {
-	_, err := buildDetection(cfg)
-	return err
 }

@@ -98,53 +98,8 @@ rate_limits:
 	}
 }
 
-// TestRedisOutageFailModeClosed: while Redis is down, requests on
-// rate-limited routes are refused with 429 and Retry-After (the limiter
-// cannot count them), routes without a rate limit are served, and a ban
-// cannot be stored. Once Redis is back, requests are admitted again.
-func TestRedisOutageFailModeClosed(t *testing.T) {
-	rs := startRedisServer(t)
-	up := textUpstream(t, "ok")
-	cfg := gwConfig{rest: trustLoopback + redisStore(rs.addr(), "rampart", "  fail_mode: closed\n") + fmt.Sprintf(`
-rate_limits:
-  - name: per-ip
-    limits:
-      - {requests: 100, per: 1m, burst: 100}
-apis:
-  - name: app
-    path_prefix: /api
-    upstreams: [%q]
-    rate_limits: [per-ip]
-  - name: free
-    path_prefix: /free
-    upstreams: [%q]
-`, up.URL, up.URL)}
-	g := withAdminToken(t, cfg)
-	var fresh addrSource
-
-	if r := g.from(t, http.MethodGet, "/api/x", "192.0.2.10", ""); r.status != http.StatusOK {
-		t.Fatalf("with Redis up: status %d, body %q", r.status, r.body)
-	}
-
-	rs.stop()
-	// The ban check fails open: /free keeps answering, and its requests
-	// notice the outage.
-	awaitStoreHealth(t, g, "/free/x", &fresh, 0)
-	r := g.from(t, http.MethodGet, "/api/x", "192.0.2.11", "")
-	wantReplyProblem(t, r, http.StatusTooManyRequests, "rate_limited")
-	wantRetryAfter(t, r, 1, 1) // the store's probe interval
-	if r := g.from(t, http.MethodGet, "/free/x", "192.0.2.11", ""); r.status != http.StatusOK {
-		t.Errorf("route without a rate limit during the outage: status %d, body %q", r.status, r.body)
-	}
-	r = g.admin(t, http.MethodPost, "/admin/bans", testAdminToken, `{"key":"192.0.2.12","duration":"1h"}`)
-	wantReplyProblem(t, r, http.StatusServiceUnavailable, "store_unavailable")
-
-	rs.start()
-	awaitStoreHealth(t, g, "/free/x", &fresh, 1)
-	if r := g.from(t, http.MethodGet, "/api/x", "192.0.2.13", ""); r.status != http.StatusOK {
-		t.Fatalf("after Redis is back: status %d, body %q", r.status, r.body)
-	}
-}
+// TestRedisOutageFailModeClosed is in security_failclosed_test.go: with
+// fail_mode closed the ban check and the brute-force guard refuse too.
 
 // TestRedisOutageFailModeOpen: while Redis is down nothing is limited.
 func TestRedisOutageFailModeOpen(t *testing.T) {

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"log/slog"
+	"net/http"
 	"reflect"
 
 	"github.com/rampartsec/rampart/internal/config"
@@ -35,6 +37,33 @@ func serverConfig(cfg *config.Config) server.Config {
 		sc.WriteTimeout = -1
 	}
 	return sc
+}
+
+// newServer builds the listeners' server without binding them: it loads
+// the certificate and the client CA bundle. The files are read first here,
+// so that a failure blames the field naming the file rather than the
+// server package's "CertFile / KeyFile".
+func newServer(cfg *config.Config, handler http.Handler, log *slog.Logger, hooks server.Hooks) (*server.Server, error) {
+	t := cfg.Listen.TLS
+	if cfg.Listen.HTTPS != "" && !t.Dev {
+		if t.CertFile != "" {
+			if err := checkKeyPair("listen.tls.cert_file", t.CertFile, "listen.tls.key_file", t.KeyFile); err != nil {
+				return nil, err
+			}
+		}
+		if t.ClientCAFile != "" {
+			if _, err := loadCABundle("listen.tls.client_ca_file", t.ClientCAFile); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sc := serverConfig(cfg)
+	sc.Hooks = hooks
+	srv, err := server.New(sc, handler, log)
+	if err != nil {
+		return nil, atFieldTrim("listen", "server config: ", err)
+	}
+	return srv, nil
 }
 
 // restartOnlyChanges names the sections changed between old and cur that a

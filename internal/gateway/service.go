@@ -33,7 +33,7 @@ type RunOptions struct {
 	// when it is set.
 	Config *config.Config
 	// DevTLS forces a generated self-signed certificate (and an HTTPS
-	// listener on :8443 when none is configured).
+	// listener on devTLSAddr, loopback only, when none is configured).
 	DevTLS bool
 	// Stdout receives the access log and Stderr the process log when the
 	// configuration says stdout/stderr; nil means the process's own.
@@ -95,7 +95,10 @@ func Run(ctx context.Context, opts RunOptions) error {
 }
 
 // Start loads the configuration, builds the gateway and starts its
-// listeners. Bind errors are returned synchronously.
+// listeners. Bind errors are returned synchronously. A failure the
+// configuration causes (a certificate that does not parse, an environment
+// variable that is not set) is config.Errors, located like a validation
+// error and the same as Check reports.
 func Start(opts RunOptions) (*Service, error) {
 	if opts.Stdout == nil {
 		opts.Stdout = os.Stdout
@@ -111,6 +114,11 @@ func Start(opts RunOptions) (*Service, error) {
 		}
 	}
 	applyFlags(cfg, opts)
+	s, err := start(cfg, opts)
+	return s, configError(cfg, err)
+}
+
+func start(cfg *config.Config, opts RunOptions) (*Service, error) {
 	log := newLogger(opts.Stderr, cfg.Logging.Level)
 	reg := metrics.NewRegistry()
 	m, err := metrics.New(reg)
@@ -163,9 +171,8 @@ func Start(opts RunOptions) (*Service, error) {
 			sinks.close()
 		}
 	}()
-	srvCfg := serverConfig(cfg)
-	srvCfg.Hooks = server.Hooks{ConnOpened: m.ConnOpened, ConnClosed: m.ConnClosed, ConnRejected: func(netip.Addr) { m.ConnRejected() }}
-	if s.srv, err = server.New(srvCfg, gen, log); err != nil {
+	hooks := server.Hooks{ConnOpened: m.ConnOpened, ConnClosed: m.ConnClosed, ConnRejected: func(netip.Addr) { m.ConnRejected() }}
+	if s.srv, err = newServer(cfg, gen, log, hooks); err != nil {
 		return nil, err
 	}
 	if err := s.startAdmin(cfg, reg); err != nil {
@@ -186,22 +193,20 @@ func applyFlags(cfg *config.Config, opts RunOptions) {
 		cfg.Listen.TLS.Dev = true
 		cfg.Listen.TLS.CertFile, cfg.Listen.TLS.KeyFile = "", ""
 		if cfg.Listen.HTTPS == "" {
-			cfg.Listen.HTTPS = ":8443"
+			cfg.Listen.HTTPS = devTLSAddr
 		}
 	}
 }
 
+// devTLSAddr is the HTTPS address --dev-tls binds when the file sets none:
+// loopback, because a self-signed development certificate has no business
+// answering on every interface.
+const devTLSAddr = "127.0.0.1:8443"
+
 func (s *Service) startAdmin(cfg *config.Config, reg prometheus.Gatherer) error {
-	if cfg.Admin.Listen == "off" {
-		return nil
-	}
-	token, err := secretFrom(cfg.Admin.TokenEnv, cfg.Admin.TokenFile)
-	if err != nil {
-		return fmt.Errorf("admin: %w", err)
-	}
-	a, err := admin.New(admin.Options{Gatherer: reg, Logger: s.env.log, Ready: s.ready, Token: token,
+	a, err := newAdmin(cfg, admin.Options{Gatherer: reg, Logger: s.env.log, Ready: s.ready,
 		Lists: s.adminLists(), OnAction: s.adminAction})
-	if err != nil {
+	if a == nil || err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Admin.Listen)
@@ -214,6 +219,28 @@ func (s *Service) startAdmin(cfg *config.Config, reg prometheus.Gatherer) error 
 		ErrorLog: slog.NewLogLogger(s.env.log.Handler(), slog.LevelDebug)}
 	go func() { _ = s.admin.Serve(ln) }()
 	return nil
+}
+
+// newAdmin builds the admin handler with the token the configuration
+// names; nil when admin.listen is off.
+func newAdmin(cfg *config.Config, opts admin.Options) (*admin.Admin, error) {
+	if cfg.Admin.Listen == "off" {
+		return nil, nil
+	}
+	token, err := secretAt("admin.token", cfg.Admin.TokenEnv, cfg.Admin.TokenFile)
+	if err != nil {
+		return nil, err
+	}
+	opts.Token = token
+	a, err := admin.New(opts)
+	if err != nil {
+		field := "admin"
+		if token != "" { // what New checks of the configuration is the token
+			field = secretField("admin.token", cfg.Admin.TokenEnv)
+		}
+		return nil, atFieldTrim(field, "admin: ", err)
+	}
+	return a, nil
 }
 
 func (s *Service) stopAdmin(ctx context.Context) {
@@ -304,7 +331,7 @@ func (s *Service) reload() error {
 	}
 	gen, err := build(cfg, s.env)
 	if err != nil {
-		return err
+		return configError(cfg, err)
 	}
 	old := s.gen
 	s.srv.SetHandler(gen)

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -61,7 +60,7 @@ func openSinks(cfg *config.Config, stdout, stderr io.Writer) (*sinkSet, error) {
 	default:
 		f, err := openLogFile(target)
 		if err != nil {
-			return nil, fmt.Errorf("logging.access_log: %w", err)
+			return nil, atField("logging.access_log", openError(err))
 		}
 		s.files = append(s.files, f)
 		s.outcomes = append(s.outcomes, event.NewAccessLog(f))
@@ -76,12 +75,29 @@ func openSinks(cfg *config.Config, stdout, stderr io.Writer) (*sinkSet, error) {
 		j, err := event.OpenJSONL(target)
 		if err != nil {
 			s.close()
-			return nil, fmt.Errorf("events.file: %w", err)
+			return nil, atField("events.file", openError(err))
 		}
 		s.files = append(s.files, j)
 		s.events = append(s.events, j)
 	}
 	return s, nil
+}
+
+// checkSinks checks, without keeping anything open, that openSinks can
+// open the log files cfg names.
+func checkSinks(cfg *config.Config) config.Errors {
+	var errs config.Errors
+	for _, f := range []struct{ field, target string }{
+		{"logging.access_log", cfg.Logging.AccessLog},
+		{"events.file", cfg.Events.File},
+	} {
+		if isLogFile(f.target) {
+			if err := probeAppend(f.target); err != nil {
+				errs = append(errs, cfg.FieldError(f.field, openError(err).Error()))
+			}
+		}
+	}
+	return errs
 }
 
 // logFile is an append-only file that can be reopened after rotation.

@@ -2,9 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,10 +15,12 @@ import (
 
 // openStore builds the shared-state backend chosen in the configuration,
 // once per process: a reload keeps it (store settings need a restart).
-// With Redis, calls go through a failover that applies store.fail_mode
-// while Redis is unreachable; the gateway starts even when Redis is down.
+// With Redis (one node, or a Cluster with store.redis.cluster), calls go
+// through a failover that applies store.fail_mode while Redis is
+// unreachable; the gateway starts even when Redis is down. The fallback
+// Memory of fail_mode local mirrors marks, so it gets the same max_marks.
 func openStore(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (store.Store, error) {
-	mem, err := store.NewMemory(store.MemoryConfig{MaxKeys: cfg.Store.MaxKeys})
+	mem, err := store.NewMemory(store.MemoryConfig{MaxKeys: cfg.Store.MaxKeys, MaxMarks: cfg.Store.MaxMarks})
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -29,29 +28,18 @@ func openStore(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (store.
 		return mem, nil
 	}
 	rc := cfg.Store.Redis
-	password, err := secretFrom(rc.PasswordEnv, rc.PasswordFile)
+	password, tlsConfig, err := redisClientSettings(rc)
 	if err != nil {
-		return nil, fmt.Errorf("store.redis: %w", err)
+		return nil, err
 	}
-	var tlsConfig *tls.Config
-	if rc.TLS {
-		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		if rc.CAFile != "" {
-			pem, err := os.ReadFile(rc.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("store.redis.ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, errors.New("store.redis.ca_file: no certificate found")
-			}
-			tlsConfig.RootCAs = pool
-		}
-	}
-	rs, err := redisstore.New(context.Background(), redisstore.Config{
+	rcfg := redisstore.Config{
 		Addr: rc.Addr, Username: rc.Username, Password: password, DB: rc.DB,
-		TLS: tlsConfig, Prefix: rc.Prefix, Timeout: rc.Timeout,
-	})
+		TLS: tlsConfig, Prefix: rc.Prefix, Timeout: rc.Timeout, MaxMarks: cfg.Store.MaxMarks,
+	}
+	if rc.Cluster {
+		rcfg.Addr, rcfg.ClusterAddrs = "", rc.Addrs
+	}
+	rs, err := redisstore.New(context.Background(), rcfg)
 	switch {
 	case rs == nil:
 		return nil, fmt.Errorf("store.redis: %w", err)

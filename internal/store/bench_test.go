@@ -34,6 +34,36 @@ func BenchmarkMemoryAllowParallel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 }
 
+// BenchmarkMemoryAllowAllParallel: as BenchmarkMemoryAllowParallel, each
+// decision being a policy of two limits (20/s burst 40 and 10,000 a day)
+// decided together.
+func BenchmarkMemoryAllowAllParallel(b *testing.B) {
+	m, _ := NewMemory(MemoryConfig{})
+	limits := []NamedLimit{
+		{Name: "0", Limit: Limit{Rate: 20, Period: time.Second, Burst: 40}},
+		{Name: "1", Limit: Limit{Rate: 10000, Period: 24 * time.Hour, Burst: 10000}},
+	}
+	var worker atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		w := worker.Add(1)
+		keys := make([]string, 1024)
+		for i := range keys {
+			keys[i] = "10." + strconv.FormatInt(w, 10) + ".0." + strconv.Itoa(i)
+		}
+		i := 0
+		for pb.Next() {
+			if _, err := m.AllowAll(ctx, keys[i&1023], limits, 1); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+}
+
 // BenchmarkMemoryAllowOneKey: the worst case, every core on one key.
 func BenchmarkMemoryAllowOneKey(b *testing.B) {
 	m, _ := NewMemory(MemoryConfig{})

@@ -23,8 +23,11 @@
 //
 //	mem, _ := store.NewMemory(store.MemoryConfig{})
 //	st, err := store.NewFailover(redis, mem, store.FailoverConfig{Mode: store.FailLocal, Replicas: 3})
-//	d, err := st.Allow(ctx, "ip:"+clientIP, store.Limit{Rate: 10, Period: time.Second, Burst: 20}, 1)
-//	if !d.Allowed { /* 429 with Retry-After: d.RetryAfter (unless RetryNever) */ }
+//	md, err := st.AllowAll(ctx, "ip:"+clientIP, []store.NamedLimit{
+//		{Name: "s", Limit: store.Limit{Rate: 20, Period: time.Second, Burst: 40}},
+//		{Name: "d", Limit: store.Limit{Rate: 10000, Period: 24 * time.Hour, Burst: 10000}},
+//	}, 1)
+//	if !md.Allowed { /* 429 with Retry-After: md.RetryAfter (unless RetryNever) */ }
 //
 // # Semantics shared by both backends
 //
@@ -32,6 +35,12 @@
 // consumes nothing; cost 0 peeks; a cost above the burst is denied with
 // RetryAfter == RetryNever. Both backends compute to the nanosecond and give
 // identical decisions for the same history (checked by redisstore's tests).
+// AllowAll decides several limits of one key (each NamedLimit its own
+// state) atomically: the request is counted in every limit or in none, so
+// a refusal by the daily quota does not spend the per-second one; it says
+// which limit refused, the wait until all admit, and each limit's
+// remaining and reset for RateLimit headers. Allow is AllowAll with one
+// unnamed limit.
 // Counters and distinct counts use fixed windows aligned to multiples of the
 // window since the Unix epoch. Windows and TTLs are at least MinDuration.
 // Distinct counts are exact up to 512 members per key, then estimates within

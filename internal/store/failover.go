@@ -197,40 +197,6 @@ func unavailable[T any](cause error) (T, error) {
 	return zero, cause
 }
 
-// Allow decides on the primary, or by the fail mode.
-func (f *Failover) Allow(ctx context.Context, key string, limit Limit, cost int) (Decision, error) {
-	if err := CheckAllow(limit, cost); err != nil {
-		return Decision{}, err
-	}
-	return do(f, func() (Decision, error) { return f.primary.Allow(ctx, key, limit, cost) },
-		func(error) (Decision, error) {
-			switch f.mode {
-			case FailOpen:
-				if cost > limit.Burst {
-					return Decision{RetryAfter: RetryNever}, nil
-				}
-				return Decision{Allowed: true, Remaining: limit.Burst - cost}, nil
-			case FailClosed:
-				return Decision{RetryAfter: f.retryEvery}, nil
-			}
-			return f.fallback.Allow(ctx, key, ScaleLimit(limit, f.replicas, cost), cost)
-		})
-}
-
-// ScaleLimit divides limit among replicas: the rate exactly (by
-// multiplying the period), the burst rounded down but at least 1 and at
-// least cost when cost fits the original burst.
-func ScaleLimit(limit Limit, replicas, cost int) Limit {
-	if replicas <= 1 {
-		return limit
-	}
-	scaled := Limit{Rate: limit.Rate, Period: limit.Period * time.Duration(replicas), Burst: max(limit.Burst/replicas, 1)}
-	if cost > scaled.Burst && cost <= limit.Burst {
-		scaled.Burst = cost
-	}
-	return scaled
-}
-
 // Incr counts on the primary, or by the fail mode.
 func (f *Failover) Incr(ctx context.Context, key string, window time.Duration, n int64) (int64, error) {
 	return do(f, func() (int64, error) { return f.primary.Incr(ctx, key, window, n) },

@@ -36,6 +36,13 @@ func (s *switchable) Allow(ctx context.Context, key string, l Limit, cost int) (
 	return s.Memory.Allow(ctx, key, l, cost)
 }
 
+func (s *switchable) AllowAll(ctx context.Context, key string, ls []NamedLimit, cost int) (MultiDecision, error) {
+	if err := s.fail(); err != nil {
+		return MultiDecision{}, err
+	}
+	return s.Memory.AllowAll(ctx, key, ls, cost)
+}
+
 func (s *switchable) Incr(ctx context.Context, key string, w time.Duration, n int64) (int64, error) {
 	if err := s.fail(); err != nil {
 		return 0, err

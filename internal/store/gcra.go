@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -42,6 +43,54 @@ func CheckAllow(limit Limit, cost int) error {
 		return fmt.Errorf("invalid cost %d: must not be negative", cost)
 	}
 	return nil
+}
+
+// Bounds of AllowAll's arguments: a Redis script gets two arguments per
+// limit, and a limit name is part of a store key.
+const (
+	MaxLimitsPerDecision = 16
+	MaxLimitNameLen      = 64
+)
+
+// CheckAllowAll validates AllowAll's arguments: 1 to MaxLimitsPerDecision
+// valid limits with distinct names of at most MaxLimitNameLen bytes
+// without braces.
+func CheckAllowAll(limits []NamedLimit, cost int) error {
+	if len(limits) == 0 || len(limits) > MaxLimitsPerDecision {
+		return fmt.Errorf("invalid limits: %d of them, want 1 to %d", len(limits), MaxLimitsPerDecision)
+	}
+	for i, l := range limits {
+		if len(l.Name) > MaxLimitNameLen || strings.ContainsAny(l.Name, "{}") {
+			return fmt.Errorf("invalid limit name %q: at most %d bytes, no braces", l.Name, MaxLimitNameLen)
+		}
+		for _, prev := range limits[:i] {
+			if prev.Name == l.Name {
+				return fmt.Errorf("invalid limits: name %q given twice", l.Name)
+			}
+		}
+		if err := CheckAllow(l.Limit, cost); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewMultiDecision sums up per-limit decisions (made without charging
+// unless all admit) into AllowAll's answer; both backends use it.
+func NewMultiDecision(limits []Decision) MultiDecision {
+	md := MultiDecision{Allowed: true, Refused: -1, Limits: limits}
+	for i, d := range limits {
+		if d.Allowed {
+			continue
+		}
+		md.Allowed = false
+		switch {
+		case md.Refused >= 0 && md.RetryAfter == RetryNever:
+		case d.RetryAfter == RetryNever, md.Refused < 0, d.RetryAfter > md.RetryAfter:
+			md.Refused, md.RetryAfter = i, d.RetryAfter
+		}
+	}
+	return md
 }
 
 // CheckDuration validates a window or TTL.
@@ -89,4 +138,29 @@ func gcra(tat, now int64, limit Limit, cost int) (d Decision, storeTat int64) {
 		return Decision{Remaining: remaining(tat), RetryAfter: time.Duration(allowAt - now), ResetAfter: time.Duration(tat - now)}, storeTat
 	}
 	return Decision{Allowed: true, Remaining: remaining(newTat), ResetAfter: time.Duration(newTat - now)}, newTat
+}
+
+// gcraAll decides several limits of one key together: tats holds each
+// limit's stored TAT and, when every limit admits, gets the TATs to store.
+// When one refuses, tats are left as they were and the limits that had
+// room report their untouched state (a peek: gcra with cost 0). The Redis
+// script does the same.
+func gcraAll(tats []int64, now int64, limits []NamedLimit, cost int) MultiDecision {
+	ds := make([]Decision, len(limits))
+	var after [MaxLimitsPerDecision]int64
+	all := true
+	for i, l := range limits {
+		ds[i], after[i] = gcra(tats[i], now, l.Limit, cost)
+		all = all && ds[i].Allowed
+	}
+	if all {
+		copy(tats, after[:len(limits)])
+	} else {
+		for i, l := range limits {
+			if ds[i].Allowed {
+				ds[i], _ = gcra(tats[i], now, l.Limit, 0)
+			}
+		}
+	}
+	return NewMultiDecision(ds)
 }

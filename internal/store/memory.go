@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"time"
@@ -119,6 +120,52 @@ func (m *Memory) Allow(_ context.Context, key string, limit Limit, cost int) (De
 	}
 	s.mu.Unlock()
 	return d, nil
+}
+
+// AllowAll decides several limits of key atomically; see gcraAll. Every
+// limit of a key lives in the shard of the key's own hash, so one shard
+// lock covers the whole decision.
+func (m *Memory) AllowAll(_ context.Context, key string, limits []NamedLimit, cost int) (MultiDecision, error) {
+	if err := CheckAllowAll(limits, cost); err != nil {
+		return MultiDecision{}, err
+	}
+	h := m.hash(key)
+	var hashes [MaxLimitsPerDecision]uint64
+	for i, l := range limits {
+		hashes[i] = m.limitHash(h, l.Name)
+	}
+	var tats, stored [MaxLimitsPerDecision]int64
+	s := m.limits.shard(h)
+	s.mu.Lock()
+	now := m.now().UnixNano()
+	for i := range limits {
+		e, _ := s.get(hashes[i], now)
+		tats[i], stored[i] = e.exp, e.exp
+	}
+	md := gcraAll(tats[:len(limits)], now, limits, cost)
+	if md.Allowed {
+		for i := range limits {
+			if tat := tats[i]; tat > now && tat != stored[i] {
+				s.put(hashes[i], slot[struct{}]{exp: tat}, now, m.limits.perShard)
+			}
+		}
+	}
+	s.mu.Unlock()
+	return md, nil
+}
+
+// limitHash is the table key of key's limit called name: the key's own
+// hash for the unnamed limit (Allow's), else a hash of the key's hash and
+// the name's, with the shard bits of the key's hash. Two keys share a
+// named limit's state only if their 64-bit hashes collide, as for Allow.
+func (m *Memory) limitHash(keyHash uint64, name string) uint64 {
+	if name == "" {
+		return keyHash
+	}
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], keyHash)
+	binary.LittleEndian.PutUint64(b[8:], maphash.String(m.seed, name))
+	return maphash.Bytes(m.seed, b[:])&^m.limits.mask | keyHash&m.limits.mask
 }
 
 // Incr adds n to key's count in the current window. Windows are aligned

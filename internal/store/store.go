@@ -33,11 +33,47 @@ type Decision struct {
 	ResetAfter time.Duration
 }
 
+// NamedLimit is one limit of a multi-limit decision. Name tells apart the
+// limits of one key: each (key, Name) pair has its own state. The empty
+// name is the key's own state, the one Allow uses. At most MaxNameLen
+// bytes, no braces.
+type NamedLimit struct {
+	Name  string
+	Limit Limit
+}
+
+// MultiDecision is the answer of Limiter.AllowAll.
+type MultiDecision struct {
+	// Allowed says whether every limit admitted the request. Only then was
+	// it counted, in every limit at once.
+	Allowed bool
+	// Refused is the index of the limit that decides when the request can
+	// pass: the refusing limit with the longest RetryAfter (RetryNever
+	// counts as longest; the first of equals). -1 when Allowed.
+	Refused int
+	// RetryAfter is how long until every limit would admit the request (a
+	// refused request changes nothing, so the limits drain independently):
+	// the longest RetryAfter of the refusing limits, RetryNever when one of
+	// them never can. Zero when Allowed.
+	RetryAfter time.Duration
+	// Limits holds each limit's own decision, in the order given.
+	// Limits[i].Allowed says whether limit i had room; its Remaining and
+	// ResetAfter describe the state after this decision: charged when the
+	// request was admitted, untouched when it was refused.
+	Limits []Decision
+}
+
 // Limiter decides GCRA limits. cost is the number of events a request
 // counts for (1 for most, more for expensive operations); a cost above the
 // burst is never admitted.
 type Limiter interface {
+	// Allow decides one limit: AllowAll with one unnamed limit.
 	Allow(ctx context.Context, key string, limit Limit, cost int) (Decision, error)
+	// AllowAll decides several limits of one key atomically (20/s burst
+	// 40 and 10,000 a day): the request is admitted only if every limit
+	// admits it, and counted in every limit only then; a refusal by any
+	// limit leaves all of them untouched. One Redis round trip.
+	AllowAll(ctx context.Context, key string, limits []NamedLimit, cost int) (MultiDecision, error)
 }
 
 // Counters count events per key in fixed windows.

@@ -34,7 +34,10 @@ const (
 	// take the API down. Failures are logged (once per event window) and
 	// reported to Options.OnStoreError.
 	FailOpen FailMode = "open"
-	// FailClosed refuses the request with 503.
+	// FailClosed refuses the request with 503 while the store is
+	// unavailable (an error wrapping store.ErrUnavailable: Redis
+	// unreachable). Other errors (a corrupt reply) are not an outage: they
+	// are counted and logged, and the request is admitted.
 	FailClosed FailMode = "closed"
 )
 

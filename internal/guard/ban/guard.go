@@ -1,6 +1,7 @@
 package ban
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/dedup"
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/store"
 )
 
 // Public answers. Every ban gets the same one, whichever key matched.
@@ -176,7 +178,9 @@ func (g *Guard) banned(kind, key string, e cached, now time.Time) *pipeline.Deni
 }
 
 // storeFailed applies the fail mode: nil to go on (open), or the 503 to
-// answer (closed).
+// answer (closed, when the store is unavailable: an error that is not an
+// outage, such as a corrupt reply, is counted and logged, and the check
+// skipped, since the rest of the store still answers).
 func (g *Guard) storeFailed(r *http.Request, key string, err error, now time.Time) *pipeline.Denial {
 	if g.onStoreErr != nil {
 		g.onStoreErr()
@@ -186,7 +190,7 @@ func (g *Guard) storeFailed(r *http.Request, key string, err error, now time.Tim
 		g.log.LogAttrs(r.Context(), slog.LevelWarn, "ban store failed",
 			slog.String("guard", g.name), slog.Bool("fail_closed", g.failClosed), slog.Any("error", err))
 	}
-	if !g.failClosed {
+	if !g.failClosed || !errors.Is(err, store.ErrUnavailable) {
 		return nil
 	}
 	return &pipeline.Denial{

@@ -200,13 +200,18 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestStoreErrors(t *testing.T) {
+	outage := fmt.Errorf("dial redis 10.0.0.5:6379: %w", store.ErrUnavailable)
+	corrupt := errors.New("redis get mark: mark is not JSON")
 	tests := []struct {
 		name string
 		mode FailMode
+		err  error
 		want int
 	}{
-		{name: "open by default", want: 200},
-		{name: "closed", mode: FailClosed, want: 503},
+		{name: "open by default", err: outage, want: 200},
+		{name: "closed", mode: FailClosed, err: outage, want: 503},
+		// A corrupt reply is not an outage: closed does not refuse.
+		{name: "closed, corrupt reply", mode: FailClosed, err: corrupt, want: 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,7 +222,7 @@ func TestStoreErrors(t *testing.T) {
 				OnStoreError: func() { failures++ },
 			})
 			e.ban(t, "203.0.113.7", time.Hour)
-			e.reads.fail(fmt.Errorf("dial redis 10.0.0.5:6379: %w", store.ErrUnavailable))
+			e.reads.fail(tt.err)
 			for range 3 {
 				if got := e.from(t, "203.0.113.7").StatusCode; got != tt.want {
 					t.Errorf("status = %d, want %d", got, tt.want)

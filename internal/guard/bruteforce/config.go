@@ -1,13 +1,8 @@
 package bruteforce
 
 import (
-	"crypto/rand"
-	"errors"
-	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/rampartsec/rampart/internal/jsonptr"
 	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
@@ -35,6 +30,8 @@ const (
 	DefaultBodyPeekBytes     = 4 << 10
 	DefaultUsernameField     = "username"
 	DefaultMaxUsernameBytes  = 512
+	DefaultEventWindow       = time.Minute
+	DefaultEventKeys         = 10000
 	maxRequestBodyBytes      = 64 << 10
 	maxBodyPeekBytes         = 1 << 20
 	minAccountKeyBytes       = 16
@@ -97,11 +94,23 @@ type Config struct {
 	// is no account (the request is still counted per IP). Default 512.
 	MaxUsernameBytes int
 
-	// FailClosed makes a store failure during Check deny the request with
-	// 503. Default false (fail open): the request goes on unchecked, and
-	// the failure is logged and reported to Options.OnStoreError.
-	// Failures while counting a response never change the response.
+	// FailClosed makes an unavailable store (an error wrapping
+	// store.ErrUnavailable: Redis unreachable) during Check deny the
+	// request with 503. Default false (fail open): the request goes on
+	// unchecked. Every failure is reported to Options.OnStoreError and
+	// logged; other errors (a corrupt reply) are not an outage and never
+	// deny. Failures while counting a response never change the response.
 	FailClosed bool
+
+	// EventWindow is how long the refusals of one rule and key (a
+	// locked-out address, an account under attack) produce a single
+	// "denial" Event: the first is reported, the rest only recorded on the
+	// Outcome, so a locked-out flood is not a flood of Events. Default 1m.
+	EventWindow time.Duration
+	// EventKeys bounds the keys remembered for that (an attacker chooses
+	// keys); when full, refusals of new keys produce no Event until the
+	// oldest window ends. Default 10000.
+	EventKeys int
 }
 
 // Endpoint says how to read one credential route.
@@ -110,6 +119,14 @@ type Endpoint struct {
 	Username UsernameSource
 	// Failure says which upstream responses are failed attempts.
 	Failure FailureDetection
+	// Mode is pipeline.Enforce (the zero value) or pipeline.Monitor: the
+	// endpoint's attempts are counted as usual and every refusal is a
+	// monitored Denial (recorded, the request goes on), but nothing binds
+	// anyone. No attempt is delayed (the delay it would get is a monitored
+	// "delay" Denial), lockouts are written to NamespaceMonitorLockout,
+	// which only monitored endpoints read, and credential-stuffing bans
+	// are "ban" Events marked Monitor with no ban mark written.
+	Mode pipeline.Mode
 }
 
 // UsernameSource lists where the account name may be found. They are tried
@@ -171,12 +188,18 @@ type NetworkPolicy struct {
 }
 
 // APIKeyPolicy counts failures per API-key prefix: the first PrefixLen
-// bytes of Header, hashed. The guard runs before authentication, so it
-// reads the raw header rather than a verified identity.
+// bytes of the key, hashed. The guard runs before authentication, so it
+// reads the raw key rather than a verified identity, from where the
+// authentication guard reads it: Header, "Authorization: ApiKey <key>",
+// or QueryParam when set.
 type APIKeyPolicy struct {
 	Threshold
-	// Header carries the raw API key. Default "X-API-Key".
+	// Header carries the raw API key: the authentication guard's header.
+	// Default "X-API-Key".
 	Header string
+	// QueryParam is the query parameter the authentication guard also
+	// accepts the key in. Default none.
+	QueryParam string
 	// PrefixLen is how much of the key identifies it. It must reach past a
 	// type prefix shared by every key ("rk_live_") into the key's own id,
 	// or all keys count as one. Default 16.
@@ -212,249 +235,4 @@ type StuffingPolicy struct {
 	Window time.Duration
 	// BanFor is the ban's duration. Default 1h.
 	BanFor time.Duration
-}
-
-// settings is a validated Config with its defaults applied.
-type settings struct {
-	endpoints       map[pipeline.Route]*endpoint
-	account         AccountPolicy
-	ip              Threshold
-	network         NetworkPolicy
-	apiKey          APIKeyPolicy
-	delay           DelayPolicy
-	lockout         time.Duration
-	stuffing        StuffingPolicy
-	trustFor        time.Duration
-	accountKey      []byte
-	caseSensitive   bool
-	maxUsername     int
-	failClosed      bool
-	delayEnabled    bool
-	stuffingEnabled bool
-}
-
-// endpoint is a validated Endpoint.
-type endpoint struct {
-	jsonPath   jsonptr.Pointer // nil: no JSON source
-	formField  string
-	basicAuth  bool
-	statuses   []int
-	bodyMarker []byte
-	peekBytes  int
-}
-
-// resolve validates c and applies the defaults.
-func (c Config) resolve() (settings, error) {
-	if len(c.Endpoints) == 0 {
-		return settings{}, errors.New("bruteforce: at least one credential endpoint is required")
-	}
-	s := settings{
-		endpoints:     make(map[pipeline.Route]*endpoint, len(c.Endpoints)),
-		caseSensitive: c.CaseSensitiveUsernames,
-		failClosed:    c.FailClosed,
-	}
-	for route, ep := range c.Endpoints {
-		e, err := ep.resolve()
-		if err != nil {
-			return settings{}, fmt.Errorf("bruteforce: endpoint %s/%s: %w", route.API, route.Route, err)
-		}
-		if route.API == "" {
-			return settings{}, fmt.Errorf("bruteforce: endpoint %q has no API name", route.Route)
-		}
-		s.endpoints[route] = e
-	}
-	var err error
-	if s.account, err = c.Account.resolve(); err != nil {
-		return settings{}, err
-	}
-	if s.ip, err = c.IP.resolve("ip", DefaultIPFailures); err != nil {
-		return settings{}, err
-	}
-	if s.network, err = c.Network.resolve(); err != nil {
-		return settings{}, err
-	}
-	if s.apiKey, err = c.APIKey.resolve(); err != nil {
-		return settings{}, err
-	}
-	if s.delay, err = c.Delay.resolve(); err != nil {
-		return settings{}, err
-	}
-	s.delayEnabled = s.delay.Base > 0 && s.account.DelayAfter > 0
-	if s.stuffing, err = c.Stuffing.resolve(); err != nil {
-		return settings{}, err
-	}
-	s.stuffingEnabled = s.stuffing.Accounts > 0 || s.stuffing.NetworkAccounts > 0
-	if s.lockout, err = positiveOr("lockout", c.Lockout, DefaultLockout); err != nil {
-		return settings{}, err
-	}
-	s.trustFor = c.TrustFor
-	if s.trustFor == 0 {
-		s.trustFor = DefaultTrustFor
-	}
-	switch {
-	case c.MaxUsernameBytes < 0:
-		return settings{}, fmt.Errorf("bruteforce: max username bytes %d is negative", c.MaxUsernameBytes)
-	case c.MaxUsernameBytes == 0:
-		s.maxUsername = DefaultMaxUsernameBytes
-	default:
-		s.maxUsername = c.MaxUsernameBytes
-	}
-	switch {
-	case c.AccountKey == nil:
-		s.accountKey = make([]byte, defaultAccountKeyBytes)
-		if _, err := rand.Read(s.accountKey); err != nil {
-			return settings{}, fmt.Errorf("bruteforce: drawing an account key: %w", err)
-		}
-	case len(c.AccountKey) < minAccountKeyBytes:
-		return settings{}, fmt.Errorf("bruteforce: account key has %d bytes, want at least %d", len(c.AccountKey), minAccountKeyBytes)
-	default:
-		s.accountKey = append([]byte(nil), c.AccountKey...)
-	}
-	return s, nil
-}
-
-func (e Endpoint) resolve() (*endpoint, error) {
-	u := e.Username
-	if u == (UsernameSource{}) {
-		u = UsernameSource{JSONField: DefaultUsernameField, FormField: DefaultUsernameField, BasicAuth: true}
-	}
-	ep := &endpoint{formField: u.FormField, basicAuth: u.BasicAuth}
-	if u.JSONField != "" {
-		path, err := jsonptr.ParseField(u.JSONField)
-		if err != nil {
-			return nil, err
-		}
-		ep.jsonPath = path
-	}
-	f := e.Failure
-	if len(f.Statuses) == 0 {
-		ep.statuses = []int{http.StatusUnauthorized, http.StatusForbidden}
-	} else {
-		for _, st := range f.Statuses {
-			if st < 100 || st > 599 {
-				return nil, fmt.Errorf("failure status %d is not an HTTP status", st)
-			}
-		}
-		ep.statuses = append([]int(nil), f.Statuses...)
-	}
-	switch {
-	case f.BodyPeekBytes < 0 || f.BodyPeekBytes > maxBodyPeekBytes:
-		return nil, fmt.Errorf("body peek bytes %d is outside 0..%d", f.BodyPeekBytes, maxBodyPeekBytes)
-	case f.BodyPeekBytes == 0:
-		ep.peekBytes = DefaultBodyPeekBytes
-	default:
-		ep.peekBytes = f.BodyPeekBytes
-	}
-	if f.BodyMarker != "" {
-		if len(f.BodyMarker) > ep.peekBytes {
-			return nil, fmt.Errorf("body marker is longer than the %d bytes peeked", ep.peekBytes)
-		}
-		ep.bodyMarker = []byte(f.BodyMarker)
-	}
-	return ep, nil
-}
-
-func (a AccountPolicy) resolve() (AccountPolicy, error) {
-	if a.DelayAfter == 0 {
-		a.DelayAfter = DefaultAccountDelayAfter
-	}
-	if a.LockAfter == 0 {
-		a.LockAfter = DefaultAccountLockAfter
-	}
-	var err error
-	a.Window, err = positiveOr("account window", a.Window, DefaultWindow)
-	return a, err
-}
-
-func (t Threshold) resolve(name string, failures int) (Threshold, error) {
-	if t.Failures == 0 {
-		t.Failures = failures
-	}
-	var err error
-	t.Window, err = positiveOr(name+" window", t.Window, DefaultWindow)
-	return t, err
-}
-
-func (n NetworkPolicy) resolve() (NetworkPolicy, error) {
-	var err error
-	if n.Threshold, err = n.Threshold.resolve("network", DefaultNetworkFailures); err != nil {
-		return n, err
-	}
-	if n.IPv4Bits == 0 {
-		n.IPv4Bits = DefaultIPv4Bits
-	}
-	if n.IPv6Bits == 0 {
-		n.IPv6Bits = DefaultIPv6Bits
-	}
-	if n.IPv4Bits < 1 || n.IPv4Bits > 32 || n.IPv6Bits < 1 || n.IPv6Bits > 128 {
-		return n, fmt.Errorf("bruteforce: network prefix /%d (IPv4) or /%d (IPv6) is out of range", n.IPv4Bits, n.IPv6Bits)
-	}
-	return n, nil
-}
-
-func (k APIKeyPolicy) resolve() (APIKeyPolicy, error) {
-	var err error
-	if k.Threshold, err = k.Threshold.resolve("api key", DefaultAPIKeyFailures); err != nil {
-		return k, err
-	}
-	if k.Header == "" {
-		k.Header = DefaultAPIKeyHeader
-	}
-	k.Header = http.CanonicalHeaderKey(k.Header)
-	switch {
-	case k.PrefixLen < 0:
-		return k, fmt.Errorf("bruteforce: api key prefix length %d is negative", k.PrefixLen)
-	case k.PrefixLen == 0:
-		k.PrefixLen = DefaultAPIKeyPrefixLen
-	}
-	return k, nil
-}
-
-func (d DelayPolicy) resolve() (DelayPolicy, error) {
-	if d.Base < 0 {
-		return DelayPolicy{Base: -1}, nil
-	}
-	if d.Base == 0 {
-		d.Base = DefaultDelayBase
-	}
-	var err error
-	if d.Max, err = positiveOr("delay max", d.Max, DefaultDelayMax); err != nil {
-		return d, err
-	}
-	if d.Max < d.Base {
-		return d, fmt.Errorf("bruteforce: delay max %v is below delay base %v", d.Max, d.Base)
-	}
-	switch {
-	case d.MaxDelayed < 0:
-		return d, fmt.Errorf("bruteforce: max delayed %d is negative", d.MaxDelayed)
-	case d.MaxDelayed == 0:
-		d.MaxDelayed = DefaultMaxDelayed
-	}
-	return d, nil
-}
-
-func (s StuffingPolicy) resolve() (StuffingPolicy, error) {
-	if s.Accounts == 0 {
-		s.Accounts = DefaultStuffingAccounts
-	}
-	if s.NetworkAccounts == 0 {
-		s.NetworkAccounts = DefaultStuffingNetAccts
-	}
-	var err error
-	if s.Window, err = positiveOr("stuffing window", s.Window, DefaultStuffingWindow); err != nil {
-		return s, err
-	}
-	s.BanFor, err = positiveOr("stuffing ban", s.BanFor, DefaultBanFor)
-	return s, err
-}
-
-// positiveOr returns d, or def when d is zero; a negative d is an error.
-func positiveOr(name string, d, def time.Duration) (time.Duration, error) {
-	switch {
-	case d < 0:
-		return 0, fmt.Errorf("bruteforce: %s %v is negative", name, d)
-	case d == 0:
-		return def, nil
-	}
-	return d, nil
 }

@@ -13,17 +13,17 @@ import (
 // endpoint would otherwise pin one goroutine (and one upstream-bound
 // request) per attempt; beyond the cap the attempt is refused at once with
 // the uniform 429 instead. The wait ends early when the client goes away.
-func (g *Guard) delay(ctx context.Context, failures int64) error {
+func (g *Guard) delay(ctx context.Context, a *attempt, failures int64) *pipeline.Denial {
 	d := g.delayFor(failures)
 	if !g.takeDelaySlot() {
-		return g.tooMany("delay_capacity", d)
+		return g.tooMany(a, "delay_capacity", prefixAccount+a.account, d)
 	}
 	defer g.delaying.Add(-1)
 	if g.onDelay != nil {
 		g.onDelay(d)
 	}
 	if err := g.sleep(ctx, d); err != nil {
-		den := g.tooMany("delay_canceled", 0)
+		den := g.tooMany(a, "delay_canceled", prefixAccount+a.account, 0)
 		// Nobody is left to read the answer.
 		den.RetryAfter = 0
 		den.Severity = pipeline.SeverityInfo

@@ -90,7 +90,7 @@ func TestDelayEndsWithTheClient(t *testing.T) {
 	g.sleep = sleepContext
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := g.delay(ctx, 7)
+	err := g.delay(ctx, &attempt{ep: &endpoint{}, account: "x"}, 7)
 	var d *pipeline.Denial
 	if !errors.As(err, &d) || d.Rule != "delay_canceled" || !errors.Is(err, context.Canceled) {
 		t.Fatalf("delay with a gone client = %v, want the delay_canceled denial caused by context.Canceled", err)

@@ -23,7 +23,9 @@
 //     since a host picks addresses within its /64 at will (RFC 8981), and
 //     counting single IPv6 addresses would count nothing;
 //   - network: the address's /24 (IPv4) or /64 (IPv6), configurable;
-//   - API-key prefix: the first bytes of the X-API-Key header, hashed;
+//   - API-key prefix: the first bytes of the API key, hashed, read where
+//     the authentication guard reads it (APIKeyPolicy.Header, default
+//     X-API-Key, then "Authorization: ApiKey", then APIKeyPolicy.QueryParam);
 //
 // and the account is added to the distinct accounts failed from the address
 // and from its network. Non-existent accounts count like real ones, so
@@ -108,17 +110,34 @@
 // Each lockout and ban writes one mark and raises one Event ("lockout" or
 // "ban", category API2:2023, with the key, count, window and end in
 // Evidence; accounts appear only hashed), deduplicated per key for the
-// mark's lifetime within a process. Options.OnLockout, OnBan, OnDelay and
+// mark's lifetime within a process. Refusals are deduplicated too: the
+// first refusal of a rule and key ("lockout_ip" of one address) in
+// Config.EventWindow produces a "denial" Event, the others are on their
+// Outcomes only (pipeline.Denial.SuppressEvent), so a locked-out flood is
+// not a flood of Events. Options.OnLockout, OnBan, OnDelay and
 // OnStoreError feed metrics.
 //
 // # Failure modes
 //
-// When the store fails during Check the attempt goes on unchecked (logged,
-// OnStoreError) unless [Config.FailClosed] asks for a 503. Counting after a
-// response never changes the response, and runs on a context detached from
-// the client's, so hanging up early does not dodge the count.
+// When the store fails during Check the attempt goes on unchecked
+// (OnStoreError, logged once per operation and event window) unless
+// [Config.FailClosed] asks for a 503. Counting after a response never
+// changes the response, and runs on a context detached from the client's,
+// so hanging up early does not dodge the count.
 //
-// In monitor mode a request the guard objected to is still proxied and
+// # Monitor mode
+//
+// An endpoint with Mode pipeline.Monitor is tried on live traffic: its
+// attempts are read and counted as usual, and every objection is a
+// monitored Denial (the request goes on): a lockout, an ambiguous
+// username, a fail-closed store error, and the progressive delay, which is
+// not served (rule "delay"). Its lockouts go to NamespaceMonitorLockout,
+// read by monitored endpoints only, and its stuffing bans are monitored
+// "ban" Events with no mark: a monitored endpoint binds nobody, on any
+// route. OnLockout, OnBan and OnDelay are not called for it.
+//
+// When instead the chain runs the guard's stage in monitor mode for an
+// enforcing endpoint, a request the guard objected to is still proxied and
 // counted per address, network and key; its account is counted only when
 // it came from basic auth (the body went upstream unread).
 //

@@ -1,14 +1,17 @@
 package bruteforce
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/dedup"
 	"github.com/rampartsec/rampart/internal/pipeline"
 	"github.com/rampartsec/rampart/internal/store"
 )
@@ -96,7 +99,10 @@ type Guard struct {
 	now          func() time.Time
 
 	delaying atomic.Int64
-	events   *dedup
+	// crossings lets one lockout or ban per key through; refusals lets one
+	// "denial" Event per rule, key and EventWindow through.
+	crossings *crossings
+	refusals  *dedup.Window
 	// sleep waits d or until ctx ends; tests replace it to avoid real sleeps.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -121,6 +127,10 @@ func New(cfg Config, opts Options) (*Guard, error) {
 	if s.stuffingEnabled && opts.Distinct == nil {
 		return nil, errors.New("bruteforce: a distinct-count store is required for stuffing detection")
 	}
+	refusals, err := dedup.New(s.eventWindow, s.eventKeys)
+	if err != nil {
+		return nil, fmt.Errorf("bruteforce: event deduplication: %w", err)
+	}
 	g := &Guard{
 		cfg:          s,
 		hasher:       hasher{key: s.accountKey},
@@ -133,7 +143,8 @@ func New(cfg Config, opts Options) (*Guard, error) {
 		onStoreError: opts.OnStoreError,
 		log:          opts.Logger,
 		now:          opts.Now,
-		events:       newDedup(),
+		crossings:    newCrossings(),
+		refusals:     refusals,
 		sleep:        sleepContext,
 	}
 	if g.log == nil {
@@ -168,30 +179,48 @@ type attemptKey struct{}
 // it denies a locked-out source or key with the uniform 429 (before reading
 // the body: a locked-out flood costs a few lookups), reads the account
 // name, denies a locked-out account or delays an attempt on an account
-// under attack, and records the attempt for ObserveResponse.
+// under attack, and records the attempt for ObserveResponse. On a
+// monitored endpoint it denies nothing: its first objection is returned as
+// a monitored Denial, and the attempt goes on, read and recorded like any
+// other.
 func (g *Guard) Check(r *http.Request) (*http.Request, error) {
 	ep := g.endpointFor(r)
 	if ep == nil {
 		return r, nil
 	}
 	a := g.sourceAttempt(r, ep)
-	if err := g.enforceSource(r, a); err != nil {
-		return nil, err
+	var flagged *pipeline.Denial
+	if d := g.enforceSource(r, a); d != nil {
+		if !ep.monitor {
+			return nil, d
+		}
+		flagged = d
 	}
 	name, res := usernameOf(r, ep)
 	switch res {
 	case userAmbiguous:
-		return nil, &pipeline.Denial{Status: http.StatusBadRequest, Code: "ambiguous_username",
-			PublicMessage: ambiguousMessage, Rule: "ambiguous_username", Category: "API2:2023"}
+		d := g.refusal(a, &pipeline.Denial{Status: http.StatusBadRequest, Code: "ambiguous_username",
+			PublicMessage: ambiguousMessage, Rule: "ambiguous_username", Category: "API2:2023"}, a.source)
+		if !ep.monitor {
+			return nil, d
+		}
+		flagged = cmp.Or(flagged, d)
 	case userFound:
 		a.account = g.accountOf(name)
 	}
 	if a.account != "" {
-		if err := g.enforceAccount(r, a); err != nil {
-			return nil, err
+		if d := g.enforceAccount(r, a); d != nil {
+			if !ep.monitor {
+				return nil, d
+			}
+			flagged = cmp.Or(flagged, d)
 		}
 	}
-	return r.WithContext(context.WithValue(r.Context(), attemptKey{}, a)), nil
+	r = r.WithContext(context.WithValue(r.Context(), attemptKey{}, a))
+	if flagged != nil {
+		return r, flagged
+	}
+	return r, nil
 }
 
 // endpointFor returns the credential endpoint r is on, or nil.
@@ -217,7 +246,7 @@ func (g *Guard) sourceAttempt(r *http.Request, ep *endpoint) *attempt {
 		a.banNet = banNetKey(client)
 	}
 	if g.cfg.apiKey.Failures > 0 {
-		if k := r.Header.Get(g.cfg.apiKey.Header); k != "" {
+		if k := apiKeyOf(r, &g.cfg.apiKey); k != "" {
 			a.apiKey = g.hasher.hash("apikey", k[:min(len(k), g.cfg.apiKey.PrefixLen)])
 		}
 	}
@@ -236,127 +265,4 @@ func (g *Guard) accountOf(name string) string {
 		name = strings.ToLower(name)
 	}
 	return g.hasher.hash("account", name)
-}
-
-// enforceSource denies an attempt from a locked-out source, network or API
-// key. These lockouts bind everyone, trusted for an account or not.
-func (g *Guard) enforceSource(r *http.Request, a *attempt) error {
-	ctx := r.Context()
-	type source struct{ key, kind string }
-	var sources [3]source
-	n := 0
-	if a.source != "" && g.cfg.ip.Failures > 0 {
-		sources[n] = source{a.source, KindIP}
-		n++
-	}
-	// An IPv6 source already is its /64: one lookup covers both.
-	if a.network != "" && a.network != a.source && g.cfg.network.Failures > 0 {
-		sources[n] = source{a.network, KindNetwork}
-		n++
-	}
-	if a.apiKey != "" {
-		sources[n] = source{prefixKey + a.apiKey, KindAPIKey}
-		n++
-	}
-	for _, src := range sources[:n] {
-		m, locked, err := g.marks.GetMark(ctx, NamespaceLockout, src.key)
-		if err != nil {
-			if d := g.storeFailed(ctx, "get_lockout", err); d != nil {
-				return d
-			}
-			continue
-		}
-		if locked {
-			return g.tooMany("lockout_"+src.kind, m.Until.Sub(g.now()))
-		}
-	}
-	return nil
-}
-
-// enforceAccount applies the account's lockout and progressive delay to
-// every source without a recent success on the account.
-func (g *Guard) enforceAccount(r *http.Request, a *attempt) error {
-	ctx := r.Context()
-	var lock store.Mark
-	locked := false
-	if g.cfg.account.LockAfter > 0 {
-		m, ok, err := g.marks.GetMark(ctx, NamespaceLockout, prefixAccount+a.account)
-		if err != nil {
-			if d := g.storeFailed(ctx, "get_lockout", err); d != nil {
-				return d
-			}
-		}
-		lock, locked = m, ok
-	}
-	var failures int64
-	if !locked && g.cfg.delayEnabled {
-		// Adding zero reads the count in the current window.
-		n, err := g.counters.Incr(ctx, counterPrefix+prefixAccount+a.account, g.cfg.account.Window, 0)
-		if err != nil {
-			if d := g.storeFailed(ctx, "read_counter", err); d != nil {
-				return d
-			}
-		}
-		failures = n
-	}
-	delayed := !locked && g.cfg.delayEnabled && failures >= int64(g.cfg.account.DelayAfter)
-	if !locked && !delayed {
-		return nil
-	}
-	if g.trusted(ctx, a) {
-		return nil
-	}
-	if locked {
-		return g.tooMany("lockout_account", lock.Until.Sub(g.now()))
-	}
-	return g.delay(ctx, failures)
-}
-
-// trusted reports whether the attempt's source logged in to the account
-// successfully within TrustFor (the anti-lockout policy).
-func (g *Guard) trusted(ctx context.Context, a *attempt) bool {
-	if g.cfg.trustFor < 0 || a.source == "" {
-		return false
-	}
-	_, ok, err := g.marks.GetMark(ctx, NamespaceTrusted, trustKey(a))
-	if err != nil {
-		// Unknown trust is no trust: failing open here would exempt every
-		// source from the lockout whenever the store is down.
-		g.storeFailed(ctx, "get_trusted", err)
-		return false
-	}
-	return ok
-}
-
-// trustKey names the (account, source) pair a success makes trusted.
-func trustKey(a *attempt) string { return a.account + "|" + a.source }
-
-// tooMany builds the uniform lockout answer.
-func (g *Guard) tooMany(rule string, retry time.Duration) *pipeline.Denial {
-	if retry < time.Second {
-		retry = time.Second
-	}
-	return &pipeline.Denial{
-		Status:        http.StatusTooManyRequests,
-		Code:          "too_many_attempts",
-		PublicMessage: tooManyMessage,
-		Rule:          rule,
-		RetryAfter:    retry,
-		Category:      "API2:2023",
-	}
-}
-
-// storeFailed logs and reports a store failure. With FailClosed it returns
-// the 503 denial to answer with; otherwise nil, and the check is skipped.
-func (g *Guard) storeFailed(ctx context.Context, op string, err error) *pipeline.Denial {
-	g.log.LogAttrs(ctx, slog.LevelWarn, "bruteforce store failure", slog.String("op", op), slog.Any("error", err))
-	if g.onStoreError != nil {
-		g.onStoreError(op)
-	}
-	if !g.cfg.failClosed {
-		return nil
-	}
-	return &pipeline.Denial{Status: http.StatusServiceUnavailable, Code: "unavailable",
-		PublicMessage: unavailableText, Rule: "store_unavailable", RetryAfter: time.Second,
-		Severity: pipeline.SeverityLow, Cause: err}
 }

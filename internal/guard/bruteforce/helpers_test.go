@@ -64,6 +64,31 @@ func (l *eventLog) of(kind string) []pipeline.Event {
 	return out
 }
 
+// outcomeLog is an OutcomeSink that keeps every Outcome's denials.
+type outcomeLog struct {
+	mu       sync.Mutex
+	denials  []pipeline.Denial
+	verdicts []pipeline.Verdict
+}
+
+func (l *outcomeLog) WriteOutcome(o *pipeline.Outcome) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.denials = append(l.denials, o.Denials...)
+	l.verdicts = append(l.verdicts, o.Verdict)
+}
+
+// rules counts the recorded denials by rule.
+func (l *outcomeLog) rules() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]int{}
+	for _, d := range l.denials {
+		out[d.Rule]++
+	}
+	return out
+}
+
 // banCheck stands in for the ban guard (another package): it denies a
 // client whose address or /24 or /64 carries a "ban" mark, with the key
 // formats the ban guard reads.
@@ -90,13 +115,14 @@ func (b banCheck) Check(r *http.Request) (*http.Request, error) {
 // client-IP resolver that trusts 127.0.0.1, so X-Forwarded-For chooses
 // the client address.
 type harness struct {
-	t      *testing.T
-	clock  *testClock
-	mem    *store.Memory
-	guard  *Guard
-	events *eventLog
-	url    string
-	client *http.Client
+	t        *testing.T
+	clock    *testClock
+	mem      *store.Memory
+	guard    *Guard
+	events   *eventLog
+	outcomes *outcomeLog
+	url      string
+	client   *http.Client
 
 	mu     sync.Mutex
 	delays []time.Duration
@@ -111,7 +137,7 @@ type harnessOptions struct {
 
 func newHarness(t *testing.T, cfg Config, ho harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: newTestClock(), events: &eventLog{}}
+	h := &harness{t: t, clock: newTestClock(), events: &eventLog{}, outcomes: &outcomeLog{}}
 	mem, err := newMemory(h.clock)
 	if err != nil {
 		t.Fatalf("NewMemory: %v", err)
@@ -165,6 +191,7 @@ func newHarness(t *testing.T, cfg Config, ho harnessOptions) *harness {
 			Route:    route,
 			ClientIP: resolver,
 			Events:   sinks,
+			Outcomes: []pipeline.OutcomeSink{h.outcomes},
 			Now:      h.clock.Now,
 		})
 		if err != nil {

@@ -8,12 +8,14 @@ import (
 )
 
 // Mark namespaces this package writes. The ban guard reads NamespaceBan with
-// keys "ip:<addr>" and "net:<prefix>"; this guard reads NamespaceLockout and
-// NamespaceTrusted itself.
+// keys "ip:<addr>" and "net:<prefix>"; this guard reads NamespaceLockout,
+// NamespaceMonitorLockout (the lockouts of monitored endpoints, which bind
+// nobody) and NamespaceTrusted itself.
 const (
-	NamespaceLockout = "lockout"
-	NamespaceBan     = "ban"
-	NamespaceTrusted = "trusted"
+	NamespaceLockout        = "lockout"
+	NamespaceMonitorLockout = "lockout-monitor"
+	NamespaceBan            = "ban"
+	NamespaceTrusted        = "trusted"
 )
 
 // markSource is the Source of every mark this package writes.

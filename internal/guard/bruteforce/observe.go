@@ -84,23 +84,23 @@ func (g *Guard) recordFailure(ctx context.Context, r *http.Request, a *attempt) 
 	c := &g.cfg
 	if a.account != "" && (c.account.LockAfter > 0 || c.delayEnabled) {
 		if n, ok := g.incr(ctx, prefixAccount+a.account, c.account.Window); ok && c.account.LockAfter > 0 && n >= int64(c.account.LockAfter) {
-			g.lock(ctx, r, KindAccount, prefixAccount+a.account, n, c.account.Window)
+			g.lock(ctx, r, a, KindAccount, prefixAccount+a.account, n, c.account.Window)
 		}
 	}
 	if a.source != "" && c.ip.Failures > 0 {
 		if n, ok := g.incr(ctx, levelSource+a.source, c.ip.Window); ok && n >= int64(c.ip.Failures) {
-			g.lock(ctx, r, KindIP, a.source, n, c.ip.Window)
+			g.lock(ctx, r, a, KindIP, a.source, n, c.ip.Window)
 		}
 	}
 	if a.network != "" && c.network.Failures > 0 {
 		if n, ok := g.incr(ctx, a.network, c.network.Window); ok && n >= int64(c.network.Failures) {
-			g.lock(ctx, r, KindNetwork, a.network, n, c.network.Window)
+			g.lock(ctx, r, a, KindNetwork, a.network, n, c.network.Window)
 		}
 	}
 	if a.apiKey != "" && c.apiKey.Failures > 0 {
 		key := prefixKey + a.apiKey
 		if n, ok := g.incr(ctx, key, c.apiKey.Window); ok && n >= int64(c.apiKey.Failures) {
-			g.lock(ctx, r, KindAPIKey, key, n, c.apiKey.Window)
+			g.lock(ctx, r, a, KindAPIKey, key, n, c.apiKey.Window)
 		}
 	}
 	if a.account != "" && a.source != "" {
@@ -116,12 +116,12 @@ func (g *Guard) countStuffing(ctx context.Context, r *http.Request, a *attempt) 
 	st := &g.cfg.stuffing
 	if st.Accounts > 0 {
 		if n, ok := g.addDistinct(ctx, a.source, a.account); ok && n >= int64(st.Accounts) {
-			g.ban(ctx, r, KindStuffing, a.source, n)
+			g.ban(ctx, r, a, KindStuffing, a.source, n)
 		}
 	}
 	if st.NetworkAccounts > 0 && a.banNet != "" {
 		if n, ok := g.addDistinct(ctx, a.banNet, a.account); ok && n >= int64(st.NetworkAccounts) {
-			g.ban(ctx, r, KindStuffingNetwork, a.banNet, n)
+			g.ban(ctx, r, a, KindStuffingNetwork, a.banNet, n)
 		}
 	}
 }
@@ -165,19 +165,26 @@ func (g *Guard) addDistinct(ctx context.Context, key, member string) (int64, boo
 	return n, true
 }
 
-// lock writes a lockout mark and its Event, once per key per lockout.
-func (g *Guard) lock(ctx context.Context, r *http.Request, kind, key string, n int64, window time.Duration) {
+// lock writes a lockout mark and its Event, once per key per lockout. A
+// monitored endpoint's lockout goes to NamespaceMonitorLockout, which only
+// monitored endpoints read, and its Event is marked Monitor.
+func (g *Guard) lock(ctx context.Context, r *http.Request, a *attempt, kind, key string, n int64, window time.Duration) {
 	now := g.now()
 	until := now.Add(g.cfg.lockout)
-	if !g.events.first(NamespaceLockout+"|"+key, now, until) {
+	ns := lockoutNamespace(a.ep)
+	if !g.crossings.first(ns+"|"+key, now, until) {
 		return
 	}
 	reason := strconv.FormatInt(n, 10) + " failed attempts within " + window.String()
 	m := store.Mark{Key: key, Reason: reason, Source: markSource, Since: now, Until: until}
-	if err := g.marks.PutMark(ctx, NamespaceLockout, m); err != nil {
-		g.events.forget(NamespaceLockout + "|" + key)
+	if err := g.marks.PutMark(ctx, ns, m); err != nil {
+		g.crossings.forget(ns + "|" + key)
 		g.storeFailed(ctx, "put_lockout", err)
 		return
+	}
+	verb := " locked out until "
+	if a.ep.monitor {
+		verb = " would be locked out (monitor mode) until "
 	}
 	pipeline.AddEvent(r, pipeline.Event{
 		Kind:     "lockout",
@@ -185,30 +192,42 @@ func (g *Guard) lock(ctx context.Context, r *http.Request, kind, key string, n i
 		Category: "API2:2023",
 		Guard:    "bruteforce",
 		Rule:     kind,
-		Message:  "too many failed attempts on a credential endpoint; " + kind + " locked out until " + until.UTC().Format(time.RFC3339),
+		Message:  "too many failed attempts on a credential endpoint; " + kind + verb + until.UTC().Format(time.RFC3339),
+		Monitor:  a.ep.monitor,
 		Evidence: map[string]string{"key": key, "failures": strconv.FormatInt(n, 10), "window": window.String(),
 			"until": until.UTC().Format(time.RFC3339)},
 	})
-	if g.onLockout != nil {
+	if g.onLockout != nil && !a.ep.monitor {
 		g.onLockout(kind)
 	}
 }
 
 // ban writes a ban mark (read by the ban guard) and its Event, once per key
-// per ban.
-func (g *Guard) ban(ctx context.Context, r *http.Request, kind, key string, n int64) {
+// per ban. On a monitored endpoint no mark is written (the ban guard would
+// enforce it on every route): the Event, marked Monitor, says what
+// enforcing would have banned.
+func (g *Guard) ban(ctx context.Context, r *http.Request, a *attempt, kind, key string, n int64) {
 	now := g.now()
 	st := &g.cfg.stuffing
 	until := now.Add(st.BanFor)
-	if !g.events.first(NamespaceBan+"|"+key, now, until) {
+	once := NamespaceBan + "|" + key
+	if a.ep.monitor {
+		once = "monitor|" + once
+	}
+	if !g.crossings.first(once, now, until) {
 		return
 	}
 	reason := "credential stuffing: " + strconv.FormatInt(n, 10) + " distinct accounts failed within " + st.Window.String()
-	m := store.Mark{Key: key, Reason: reason, Source: markSource, Since: now, Until: until}
-	if err := g.marks.PutMark(ctx, NamespaceBan, m); err != nil {
-		g.events.forget(NamespaceBan + "|" + key)
-		g.storeFailed(ctx, "put_ban", err)
-		return
+	verb := " banned until "
+	if a.ep.monitor {
+		verb = " would be banned (monitor mode) until "
+	} else {
+		m := store.Mark{Key: key, Reason: reason, Source: markSource, Since: now, Until: until}
+		if err := g.marks.PutMark(ctx, NamespaceBan, m); err != nil {
+			g.crossings.forget(once)
+			g.storeFailed(ctx, "put_ban", err)
+			return
+		}
 	}
 	pipeline.AddEvent(r, pipeline.Event{
 		Kind:     "ban",
@@ -216,11 +235,12 @@ func (g *Guard) ban(ctx context.Context, r *http.Request, kind, key string, n in
 		Category: "API2:2023",
 		Guard:    "bruteforce",
 		Rule:     kind,
-		Message:  reason + "; " + key + " banned until " + until.UTC().Format(time.RFC3339),
+		Message:  reason + "; " + key + verb + until.UTC().Format(time.RFC3339),
+		Monitor:  a.ep.monitor,
 		Evidence: map[string]string{"key": key, "accounts": strconv.FormatInt(n, 10), "window": st.Window.String(),
 			"until": until.UTC().Format(time.RFC3339)},
 	})
-	if g.onBan != nil {
+	if g.onBan != nil && !a.ep.monitor {
 		g.onBan(kind)
 	}
 }

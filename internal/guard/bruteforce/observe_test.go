@@ -144,8 +144,10 @@ func TestSourceLockouts(t *testing.T) {
 	}
 }
 
-// In monitor mode nothing is refused, counting goes on, and a lockout
-// raises one Event per key per lockout period, not one per request.
+// With the guard's stage in monitor mode nothing is refused, counting goes
+// on, a lockout raises one Event per key per lockout period, and the
+// refusals of the locked-out address one denial Event per event window,
+// while the Outcomes record every one.
 func TestMonitorModeCountsAndDeduplicatesEvents(t *testing.T) {
 	h := newHarness(t, Config{IP: Threshold{Failures: 3}, Delay: DelayPolicy{Base: -1}}, harnessOptions{mode: pipeline.Monitor})
 	const from = "198.19.0.1"
@@ -167,8 +169,11 @@ func TestMonitorModeCountsAndDeduplicatesEvents(t *testing.T) {
 			monitored++
 		}
 	}
-	if monitored != 10-3 {
-		t.Errorf("%d monitored lockout denials, want %d", monitored, 10-3)
+	if monitored != 1 {
+		t.Errorf("%d monitored lockout denial events, want 1 (one per key and window)", monitored)
+	}
+	if n := h.outcomes.rules()["lockout_ip"]; n != 10-3 {
+		t.Errorf("%d lockout_ip denials on the Outcomes, want %d", n, 10-3)
 	}
 	// A new lockout period raises a new event.
 	h.clock.Advance(DefaultWindow + time.Second)

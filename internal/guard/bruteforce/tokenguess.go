@@ -88,7 +88,7 @@ type TokenGuessing struct {
 	onStoreError func(string)
 	log          *slog.Logger
 	now          func() time.Time
-	bans         *dedup
+	bans         *crossings
 }
 
 var _ pipeline.EventSink = (*TokenGuessing)(nil)
@@ -108,7 +108,7 @@ func NewTokenGuessing(cfg TokenGuessingConfig, opts TokenGuessingOptions) (*Toke
 		onStoreError: opts.OnStoreError,
 		log:          opts.Logger,
 		now:          opts.Now,
-		bans:         newDedup(),
+		bans:         newCrossings(),
 	}
 	if t.guard == "" {
 		t.guard = DefaultTokenGuard

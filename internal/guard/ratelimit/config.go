@@ -84,18 +84,41 @@ type Policy struct {
 	// Key is what requests are counted by.
 	Key KeySpec
 	// Limits are enforced together: a request is admitted only if every
-	// limit admits it (e.g. 20/s burst 40 and 10000 per 24h). Limits are
-	// checked in order and checking stops at the first refusal; limits
-	// before it have already counted the request. That is what every GCRA
-	// gateway does and it errs on the strict side; checking all limits
-	// before committing any would need a transaction per request. At most
-	// 8 limits.
+	// limit admits it (e.g. 20/s burst 40 and 10000 per 24h). One store
+	// call (store.AllowAll, one Redis script) decides them all atomically:
+	// the request is counted in every limit, or in none when one refuses.
+	// At most 8 limits.
 	Limits []Limit
 	// Cost is how many events one request counts for, for composite or
 	// expensive operations (a batch endpoint costing 10). 0 means 1. It may
 	// not exceed any limit's Burst: such a request could never pass.
 	Cost int
+	// Monitor records the policy's refusals instead of enforcing them: a
+	// refused request is counted in the Outcome (a monitored Denial), an
+	// Event and OnLimited, and goes on. A monitored policy counts exactly
+	// as an enforced one would (a refused request consumes nothing), so
+	// its denials are the ones enforcing it would produce. Monitored and
+	// enforced policies need separate guards ([Limiter.GuardWithCost]
+	// refuses a mix), and monitored policies never send RateLimit fields.
+	Monitor bool
+	// Headers says when the policy's RateLimit-Policy and RateLimit fields
+	// are sent: HeadersAlways ("" or "always", the default: on admitted
+	// responses too, so clients can pace themselves) or HeadersOnRefusal
+	// ("on_refusal": on 429 answers only).
+	Headers HeaderMode
 }
+
+// HeaderMode says when a policy's RateLimit fields are sent.
+type HeaderMode string
+
+const (
+	// HeadersAlways sends them on admitted responses and on 429 answers,
+	// as draft-ietf-httpapi-ratelimit-headers recommends.
+	HeadersAlways HeaderMode = "always"
+	// HeadersOnRefusal sends them on 429 answers only: for policies whose
+	// quota a client should not see before it runs out.
+	HeadersOnRefusal HeaderMode = "on_refusal"
+)
 
 // Limit is one GCRA limit of a policy.
 type Limit struct {
@@ -182,7 +205,7 @@ const maxLimits = 8
 // (store.Limiter); the composition root passes store.Memory, redisstore or
 // its failover wrapper.
 type StoreLimiter interface {
-	Allow(ctx context.Context, key string, limit store.Limit, cost int) (store.Decision, error)
+	AllowAll(ctx context.Context, key string, limits []store.NamedLimit, cost int) (store.MultiDecision, error)
 }
 
 // Options holds a Limiter's collaborators.
@@ -250,6 +273,13 @@ func (p Policy) validate() (Policy, error) {
 	}
 	if len(p.Limits) > maxLimits {
 		return p, fmt.Errorf("policy %s: %d limits, at most %d", p.Name, len(p.Limits), maxLimits)
+	}
+	switch p.Headers {
+	case "":
+		p.Headers = HeadersAlways
+	case HeadersAlways, HeadersOnRefusal:
+	default:
+		return p, fmt.Errorf("policy %s: unknown headers mode %q (want always or on_refusal)", p.Name, p.Headers)
 	}
 	if p.Cost < 0 {
 		return p, fmt.Errorf("policy %s: cost %d is negative", p.Name, p.Cost)

@@ -16,8 +16,11 @@
 //     Requests without the header skip the policy.
 //   - claim:NAME: a verified claim; claim:tenant is Identity.Tenant.
 //
-// Store keys are "rl:<policy>:<limit index>:<kind>:<value>"; identity and
-// claim values longer than 64 bytes or holding odd bytes are hashed.
+// Store keys are "rl:<policy>:<kind>:<value>", and the store keeps one state
+// per limit of the key (named by the limit's index): one store.AllowAll call
+// decides all the limits of a policy, counting the request in every limit or
+// in none. Identity and claim values longer than 64 bytes or holding odd
+// bytes are hashed.
 //
 // [New] validates every policy of the gateway once; [Limiter.Guard] builds
 // the pipeline.Guard of one route (the global, API and route policies that
@@ -32,10 +35,21 @@
 // Denial produces one Event per store key and EventWindow, later refusals
 // are on the Outcome only (pipeline.Denial.SuppressEvent), so a flood does
 // not become a flood of Events. Options.OnLimited counts every refusal for
-// metrics. Monitor mode is the chain's: a monitored guard's refusals are
-// recorded and the request goes on. Store failures admit the request by
-// default (FailOpen), logged once per window and counted through
-// Options.OnStoreError; FailClosed answers 503.
+// metrics. Store failures admit the request by default (FailOpen), logged
+// once per window and counted through Options.OnStoreError; FailClosed
+// answers 503.
+//
+// Policies with Headers HeadersAlways (the default) also put their fields
+// on admitted responses, so clients can pace themselves: Check hands them
+// on in the request's context and the guard, a pipeline.ResponseObserver,
+// adds them to the upstream's response. HeadersOnRefusal keeps a policy's
+// quota to its 429 answers.
+//
+// A Policy with Monitor set is tried on live traffic: its refusals are
+// monitored Denials (recorded, the request goes on) and it sends no fields.
+// A guard holds monitored or enforced policies, not both, since one Check
+// stops at its first refusal; the composition root builds a second guard
+// for a route's monitored policies and runs it in a pipeline.Monitor stage.
 //
 // Usage:
 //

@@ -16,11 +16,10 @@ import (
 //	RateLimit-Policy: "api-1";q=40;w=2, "api-2";q=10000;w=86400
 //	RateLimit: "api-1";r=0;t=1, "api-2";r=9958;t=362
 //
-// They are sent on 429 answers only. A guard sees the request, not the
-// response: putting them on admitted responses would mean carrying every
-// decision to a response hook and formatting headers on every request, a
-// cost on the hot path for a hint that well-behaved clients get when it
-// matters (the first 429, with Retry-After).
+// A 429 carries the refusing policy's limits. An admitted response carries
+// the limits of every policy with Headers HeadersAlways that counted the
+// request (admitted.go): formatted into a stack buffer by Check, added to
+// the response by ObserveResponse.
 
 // sfMaxInteger is the largest Structured Field Integer (RFC 8941 §3.3.1).
 const sfMaxInteger = 999_999_999_999_999

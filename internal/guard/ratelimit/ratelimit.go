@@ -47,14 +47,18 @@ type policy struct {
 	// of the policy, so it stays the same from one response to the next
 	// as the draft asks.
 	policyHeader string
+	monitor      bool
+	headers      HeaderMode
+	// storeKeyPrefix is the store key up to the client value:
+	// "rl:<policy>:<kind>:". storeLimits are the limits as the store
+	// decides them, all in one call, each named by its index.
+	storeKeyPrefix string
+	storeLimits    []store.NamedLimit
 }
 
 type limit struct {
 	name  string
 	limit store.Limit
-	// prefix is the store key up to the client value:
-	// "rl:<policy>:<index>:<kind>:".
-	prefix string
 }
 
 // New validates cfg and builds a Limiter.
@@ -89,19 +93,17 @@ func New(cfg Config, opts Options) (*Limiter, error) {
 	for _, p := range cfg.Policies {
 		p, err := p.validate()
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: event deduplication: %w", err)
+			return nil, fmt.Errorf("ratelimit: %w", err)
 		}
 		if _, dup := l.policies[p.Name]; dup {
 			return nil, fmt.Errorf("ratelimit: policy %q defined twice", p.Name)
 		}
-		cp := &policy{name: p.Name, key: p.Key, cost: p.Cost}
+		cp := &policy{name: p.Name, key: p.Key, cost: p.Cost, monitor: p.Monitor, headers: p.Headers}
 		items := make([]string, len(p.Limits))
+		cp.storeKeyPrefix = "rl:" + p.Name + ":" + p.Key.Kind + ":"
 		for i, lim := range p.Limits {
-			cp.limits = append(cp.limits, limit{
-				name:   lim.Name,
-				limit:  lim.Limit,
-				prefix: "rl:" + p.Name + ":" + strconv.Itoa(i) + ":" + p.Key.Kind + ":",
-			})
+			cp.limits = append(cp.limits, limit{name: lim.Name, limit: lim.Limit})
+			cp.storeLimits = append(cp.storeLimits, store.NamedLimit{Name: strconv.Itoa(i), Limit: lim.Limit})
 			items[i] = policyItem(lim.Name, lim.Limit)
 		}
 		cp.policyHeader = strings.Join(items, ", ")
@@ -116,7 +118,7 @@ func (l *Limiter) Policy(name string) (Policy, bool) {
 	if !ok {
 		return Policy{}, false
 	}
-	out := Policy{Name: p.name, Key: p.key, Cost: p.cost}
+	out := Policy{Name: p.name, Key: p.key, Cost: p.cost, Monitor: p.monitor, Headers: p.headers}
 	for _, lim := range p.limits {
 		out.Limits = append(out.Limits, Limit{Name: lim.name, Limit: lim.limit})
 	}
@@ -146,7 +148,8 @@ func (l *Limiter) GuardWithCost(name string, cost int, policies ...string) (*Gua
 	}
 	g := &Guard{name: name, l: l, cost: cost}
 	seen := make(map[string]bool)
-	for _, pn := range policies {
+	var headerItems []string
+	for i, pn := range policies {
 		p, ok := l.policies[pn]
 		if !ok {
 			return nil, fmt.Errorf("ratelimit: guard %s: unknown policy %q", name, pn)
@@ -155,6 +158,18 @@ func (l *Limiter) GuardWithCost(name string, cost int, policies ...string) (*Gua
 			return nil, fmt.Errorf("ratelimit: guard %s: policy %q listed twice", name, pn)
 		}
 		seen[pn] = true
+		// One Check returns one denial and stops at the first refusal: a
+		// monitored refusal would keep the enforced policies after it from
+		// counting the request it lets through.
+		if i == 0 {
+			g.monitor = p.monitor
+		} else if p.monitor != g.monitor {
+			return nil, fmt.Errorf("ratelimit: guard %s: monitored and enforced policies (%s, %s) need separate guards", name, policies[0], pn)
+		}
+		if p.headers == HeadersAlways && !p.monitor {
+			g.admittedHeaders++
+			headerItems = append(headerItems, p.policyHeader)
+		}
 		for _, lim := range p.limits {
 			if cost > lim.limit.Burst {
 				return nil, fmt.Errorf("ratelimit: guard %s: cost %d exceeds policy %s's burst %d: no request could pass", name, cost, pn, lim.limit.Burst)
@@ -166,6 +181,7 @@ func (l *Limiter) GuardWithCost(name string, cost int, policies ...string) (*Gua
 		}
 		g.policies = append(g.policies, p)
 	}
+	g.admittedPolicy = strings.Join(headerItems, ", ")
 	return g, nil
 }
 
@@ -175,20 +191,31 @@ type Guard struct {
 	name     string
 	l        *Limiter
 	policies []*policy
-	cost     int // 0: each policy's own
+	cost     int  // 0: each policy's own
+	monitor  bool // every policy is monitored: denials are Denial.Monitor
+	// admittedHeaders counts the policies whose fields go on admitted
+	// responses; admittedPolicy is their RateLimit-Policy when all of them
+	// applied to a request (the usual case, formatted once).
+	admittedHeaders int
+	admittedPolicy  string
 }
 
-var _ pipeline.Guard = (*Guard)(nil)
+var (
+	_ pipeline.Guard            = (*Guard)(nil)
+	_ pipeline.ResponseObserver = (*Guard)(nil)
+)
 
 // Name returns the name given to [Limiter.Guard].
 func (g *Guard) Name() string { return g.name }
 
 // Stack buffers of the request path: a client value (at most 67 bytes raw,
-// 35 hashed, 43 for an IPv6 /64) and a whole store key (prefix at most ~90
-// bytes). Longer ones still work; they just move to the heap.
+// 35 hashed, 43 for an IPv6 /64), a whole store key (prefix at most ~90
+// bytes) and the RateLimit field of an admitted request (~30 bytes and the
+// name per limit). Longer ones still work; they just move to the heap.
 const (
-	valueBufSize = 80
-	keyBufSize   = 192
+	valueBufSize  = 80
+	keyBufSize    = 192
+	headerBufSize = 256
 )
 
 // decided is one limit's decision, kept for the 429 headers.
@@ -198,41 +225,76 @@ type decided struct {
 }
 
 // Check counts r against every limit of every policy that applies to it
-// and refuses it with 429 when one is exhausted.
+// and refuses it with 429 when one is exhausted. An admitted request of a
+// guard with HeadersAlways policies goes on carrying their RateLimit
+// fields, which ObserveResponse puts on the upstream's response.
 func (g *Guard) Check(r *http.Request) (*http.Request, error) {
 	var (
-		valueBuf [valueBufSize]byte
-		keyBuf   [keyBufSize]byte
-		results  [maxLimits]decided
+		valueBuf  [valueBufSize]byte
+		keyBuf    [keyBufSize]byte
+		itemBuf   [headerBufSize]byte
+		policyBuf [headerBufSize]byte
+		results   [maxLimits]decided
 	)
 	ctx := r.Context()
+	// The RateLimit and RateLimit-Policy items of the header policies that
+	// applied to r.
+	items, policyItems := itemBuf[:0], policyBuf[:0]
+	applied := 0
 	for _, p := range g.policies {
 		value, ok := appendKeyValue(valueBuf[:0], &p.key, r)
 		if !ok {
 			continue
 		}
+		withHeaders := p.headers == HeadersAlways && !p.monitor
+		// The one allocation per policy: the store needs a string key.
+		storeKey := string(append(append(keyBuf[:0], p.storeKeyPrefix...), value...))
+		cost := p.cost
+		if g.cost > 0 {
+			cost = g.cost
+		}
+		// One store call (one Redis round trip) decides every limit of the
+		// policy: the request is counted in all of them, or in none when
+		// one refuses.
+		md, err := g.l.store.AllowAll(ctx, storeKey, p.storeLimits, cost)
+		if err != nil {
+			if derr := g.storeFailed(r, p, storeKey, err); derr != nil {
+				return nil, derr
+			}
+			continue // failed open: no fields for a policy that did not decide
+		}
 		for i := range p.limits {
-			lim := &p.limits[i]
-			// The one allocation per limit: the store needs a string key.
-			storeKey := string(append(append(keyBuf[:0], lim.prefix...), value...))
-			cost := p.cost
-			if g.cost > 0 {
-				cost = g.cost
+			results[i] = decided{lim: &p.limits[i], d: md.Limits[i]}
+		}
+		if !md.Allowed {
+			return nil, g.limited(p, storeKey, results[:md.Refused+1])
+		}
+		if withHeaders {
+			for _, res := range results[:len(p.limits)] {
+				items = appendServiceItem(appendSeparator(items), res.lim.name, res.d)
 			}
-			d, err := g.l.store.Allow(ctx, storeKey, lim.limit, cost)
-			if err != nil {
-				if derr := g.storeFailed(r, p, storeKey, err); derr != nil {
-					return nil, derr
-				}
-				break
-			}
-			results[i] = decided{lim: lim, d: d}
-			if !d.Allowed {
-				return nil, g.limited(p, storeKey, results[:i+1])
-			}
+			applied++
+			policyItems = append(appendSeparator(policyItems), p.policyHeader...)
 		}
 	}
-	return r, nil
+	if applied == 0 {
+		return r, nil
+	}
+	policyHeader := g.admittedPolicy
+	if applied < g.admittedHeaders {
+		// A header policy was skipped (no key value, store failure): list
+		// the ones that decided.
+		policyHeader = string(policyItems)
+	}
+	return r.WithContext(&admitted{Context: ctx, g: g, fields: [2]string{policyHeader, string(items)}}), nil
+}
+
+// appendSeparator appends the list separator when b holds a member.
+func appendSeparator(b []byte) []byte {
+	if len(b) > 0 {
+		b = append(b, ", "...)
+	}
+	return b
 }
 
 // limited builds the 429 for a refused request.
@@ -241,8 +303,8 @@ func (g *Guard) limited(p *policy, storeKey string, results []decided) *pipeline
 		g.l.onLimited(p.name, p.key.Kind)
 	}
 	last := results[len(results)-1].d
-	// RateLimit shows the limits consulted: the refusing one and those
-	// before it (checking stops at the first refusal).
+	// RateLimit shows the limits up to the refusing one whose wait is the
+	// longest (store.MultiDecision.Refused), which is last.
 	item := make([]byte, 0, 48*len(results))
 	for i, res := range results {
 		if i > 0 {
@@ -264,6 +326,7 @@ func (g *Guard) limited(p *policy, storeKey string, results []decided) *pipeline
 		},
 		// One Event per key and window; the Outcome records every refusal.
 		SuppressEvent: !g.l.events.First(storeKey, g.l.now()),
+		Monitor:       g.monitor,
 	}
 }
 
@@ -293,6 +356,7 @@ func (g *Guard) storeFailed(r *http.Request, p *policy, storeKey string, err err
 		Severity:      pipeline.SeverityMedium,
 		Category:      "API4:2023",
 		SuppressEvent: !first,
+		Monitor:       g.monitor,
 		Cause:         fmt.Errorf("rate limit %s: %w", storeKey, err),
 	}
 }

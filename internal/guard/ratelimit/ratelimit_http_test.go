@@ -73,8 +73,8 @@ func TestRefusalIsProblemWithRateLimitHeaders(t *testing.T) {
 		// burst 2 at 20/s refills in 100ms (w rounds up to 1s, q scales to
 		// the rate); 10000/day burst 10000 refills in a day.
 		{"Ratelimit-Policy", `"burst";q=20;w=1, "daily";q=10000;w=86400`},
-		// The daily limit was not consulted: checking stops at the first
-		// refusal, so it shows the burst limit only.
+		// The header lists the limits up to the refusing one with the
+		// longest wait: here the burst limit, first.
 		{"Ratelimit", `"burst";r=0;t=1`},
 	}
 	for _, c := range checks {
@@ -116,9 +116,10 @@ func TestRefusalBySecondLimitShowsBoth(t *testing.T) {
 	if got, want := resp.Header.Get("Ratelimit-Policy"), `"api-1";q=100;w=1, "api-2";q=3;w=3600`; got != want {
 		t.Errorf("RateLimit-Policy = %q, want %q", got, want)
 	}
-	// The per-second limit admitted (and counted) the request: 96 left, full
-	// again in 40ms. The hourly one refused: the next slot is in 20 minutes.
-	if got, want := resp.Header.Get("Ratelimit"), `"api-1";r=96;t=1, "api-2";r=0;t=1200`; got != want {
+	// The per-second limit had room but, the request being refused, did not
+	// count it: 97 left, full again in 30ms. The hourly one refused: the
+	// next slot is in 20 minutes.
+	if got, want := resp.Header.Get("Ratelimit"), `"api-1";r=97;t=1, "api-2";r=0;t=1200`; got != want {
 		t.Errorf("RateLimit = %q, want %q", got, want)
 	}
 	if got := resp.Header.Get("Retry-After"); got != "1200" {

@@ -20,8 +20,8 @@ import (
 // wrapper in fail-through mode passes store.ErrUnavailable on).
 type brokenStore struct{}
 
-func (brokenStore) Allow(context.Context, string, store.Limit, int) (store.Decision, error) {
-	return store.Decision{}, fmt.Errorf("redis 10.0.0.5:6379: %w", store.ErrUnavailable)
+func (brokenStore) AllowAll(context.Context, string, []store.NamedLimit, int) (store.MultiDecision, error) {
+	return store.MultiDecision{}, fmt.Errorf("redis 10.0.0.5:6379: %w", store.ErrUnavailable)
 }
 
 // syncBuffer is a log destination safe for the server's goroutines.
@@ -113,6 +113,7 @@ func TestNewValidates(t *testing.T) {
 		{name: "cost above burst", cfg: Config{Policies: []Policy{{Name: "a", Key: KeySpec{Kind: KindIP}, Cost: 2, Limits: limitsOf(ok)}}}, want: "exceeds"},
 		{name: "negative cost", cfg: Config{Policies: []Policy{{Name: "a", Key: KeySpec{Kind: KindIP}, Cost: -1, Limits: limitsOf(ok)}}}, want: "negative"},
 		{name: "bad limit name", cfg: Config{Policies: []Policy{{Name: "a", Key: KeySpec{Kind: KindIP}, Limits: []Limit{{Name: `x"y`, Limit: ok}}}}}, want: "limit name"},
+		{name: "bad headers mode", cfg: Config{Policies: []Policy{{Name: "a", Key: KeySpec{Kind: KindIP}, Headers: "sometimes", Limits: limitsOf(ok)}}}, want: "headers mode"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,6 +132,7 @@ func TestGuardValidates(t *testing.T) {
 	l, err := New(Config{Policies: []Policy{
 		ipPolicy("a", perSecond(1, 1)),
 		{Name: "b", Key: KeySpec{Kind: KindIP}, Limits: []Limit{{Name: "a", Limit: perSecond(1, 1)}}},
+		{Name: "trial", Key: KeySpec{Kind: KindIP}, Monitor: true, Limits: limitsOf(perSecond(1, 1))},
 	}}, Options{Limiter: brokenStore{}})
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +147,8 @@ func TestGuardValidates(t *testing.T) {
 		{name: "twice", guard: "ratelimit", policies: []string{"a", "a"}, want: "listed twice"},
 		{name: "clashing limit names", guard: "ratelimit", policies: []string{"a", "b"}, want: "two limits named"},
 		{name: "bad guard name", guard: "rate limit", policies: []string{"a"}, want: "guard name"},
+		{name: "enforced and monitored", guard: "ratelimit", policies: []string{"a", "trial"}, want: "separate guards"},
+		{name: "monitored and enforced", guard: "ratelimit", policies: []string{"trial", "a"}, want: "separate guards"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,8 +171,9 @@ func TestPolicyDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, ok := l.Policy("h")
-	if !ok || p.Cost != 1 || p.Key.Name != "X-Tenant-Id" || p.Limits[0].Name != "h-1" || p.Limits[1].Name != "h-2" {
-		t.Errorf("policy = %+v, want cost 1, canonical header name, limits h-1 and h-2", p)
+	if !ok || p.Cost != 1 || p.Key.Name != "X-Tenant-Id" || p.Limits[0].Name != "h-1" || p.Limits[1].Name != "h-2" ||
+		p.Headers != HeadersAlways || p.Monitor {
+		t.Errorf("policy = %+v, want cost 1, canonical header name, limits h-1 and h-2, headers always, enforced", p)
 	}
 	if _, ok := l.Policy("nope"); ok {
 		t.Error("unknown policy found")

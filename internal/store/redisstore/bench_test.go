@@ -11,19 +11,40 @@ import (
 	"github.com/rampartsec/rampart/internal/store"
 )
 
-// BenchmarkRedisAllow: GCRA decisions against REDIS_ADDR from 16
-// concurrent callers per CPU (a gateway serves many requests at once),
-// each cycling through its own 1,024 client keys. Reports decisions/s and the p50/p99 latency
-// of one decision (one EVALSHA round trip).
+// BenchmarkRedisAllow: GCRA decisions of one limit against REDIS_ADDR from
+// 1 or 16 concurrent callers per CPU (a gateway serves many requests at
+// once), each cycling through its own 1,024 client keys. Reports
+// decisions/s and the p50/p99 latency of one decision (one EVALSHA round
+// trip).
 func BenchmarkRedisAllow(b *testing.B) {
+	limit := store.Limit{Rate: 100, Period: time.Second, Burst: 50}
+	benchmarkRedisDecisions(b, func(rs *Store, key string) error {
+		_, err := rs.Allow(ctx, key, limit, 1)
+		return err
+	})
+}
+
+// BenchmarkRedisAllowAll: the same with a policy of two limits (20/s burst
+// 40 and 10,000 a day) decided in one script.
+func BenchmarkRedisAllowAll(b *testing.B) {
+	limits := []store.NamedLimit{
+		{Name: "0", Limit: store.Limit{Rate: 20, Period: time.Second, Burst: 40}},
+		{Name: "1", Limit: store.Limit{Rate: 10000, Period: 24 * time.Hour, Burst: 10000}},
+	}
+	benchmarkRedisDecisions(b, func(rs *Store, key string) error {
+		_, err := rs.AllowAll(ctx, key, limits, 1)
+		return err
+	})
+}
+
+func benchmarkRedisDecisions(b *testing.B, decide func(rs *Store, key string) error) {
 	for _, perCPU := range []int{1, 16} {
-		b.Run("callers-per-cpu-"+strconv.Itoa(perCPU), func(b *testing.B) { benchmarkRedisAllow(b, perCPU) })
+		b.Run("callers-per-cpu-"+strconv.Itoa(perCPU), func(b *testing.B) { benchmarkRedisCallers(b, perCPU, decide) })
 	}
 }
 
-func benchmarkRedisAllow(b *testing.B, perCPU int) {
+func benchmarkRedisCallers(b *testing.B, perCPU int, decide func(rs *Store, key string) error) {
 	rs := newTestStore(b, redisAddr(b), Config{Timeout: time.Second, PoolSize: 64})
-	limit := store.Limit{Rate: 100, Period: time.Second, Burst: 50}
 	var (
 		worker atomic.Int64
 		mu     sync.Mutex
@@ -42,7 +63,7 @@ func benchmarkRedisAllow(b *testing.B, perCPU int) {
 		i := 0
 		for pb.Next() {
 			start := time.Now()
-			if _, err := rs.Allow(ctx, keys[i&1023], limit, 1); err != nil {
+			if err := decide(rs, keys[i&1023]); err != nil {
 				b.Error(err)
 				return
 			}

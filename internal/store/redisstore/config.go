@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,8 +19,14 @@ const (
 
 // Config configures New. Zero fields take the documented defaults.
 type Config struct {
-	// Addr is Redis's host:port. Required.
+	// Addr is the host:port of a single Redis (or of a proxy in front of
+	// several). Exactly one of Addr and ClusterAddrs is required.
 	Addr string
+	// ClusterAddrs are host:port seed nodes of a Redis Cluster: the client
+	// reads the slot map from the first that answers and routes each call
+	// to the master of its keys' slot. Every script's keys share one hash
+	// tag, so every call is one slot. DB must be 0 (Cluster has no others).
+	ClusterAddrs []string
 	// Username and Password authenticate (Redis 6 ACL, or Password alone
 	// for requirepass). The caller resolves them from the environment or
 	// a file; they are never logged or put in errors.
@@ -34,7 +41,8 @@ type Config struct {
 	// Timeout bounds each call, connection included. Default 50ms: a
 	// limiter that waits longer than that costs more than it protects.
 	Timeout time.Duration
-	// PoolSize is the number of connections. Default 10 per CPU.
+	// PoolSize is the number of connections (per node on Cluster).
+	// Default 10 per CPU (5 per CPU and node on Cluster).
 	PoolSize int
 	// MaxMarks bounds the live marks of each namespace; a full namespace
 	// refuses new marks with store.ErrFull. Default 100,000.
@@ -48,8 +56,15 @@ type Config struct {
 }
 
 func (c *Config) validate() error {
-	if c.Addr == "" {
+	switch {
+	case c.Addr == "" && len(c.ClusterAddrs) == 0:
 		return errors.New("redis store: address is required")
+	case c.Addr != "" && len(c.ClusterAddrs) > 0:
+		return errors.New("redis store: set an address or cluster addresses, not both")
+	case len(c.ClusterAddrs) > 0 && c.DB != 0:
+		return fmt.Errorf("redis store: db %d: Redis Cluster has database 0 only", c.DB)
+	case slices.Contains(c.ClusterAddrs, ""):
+		return errors.New("redis store: empty cluster address")
 	}
 	if c.Prefix == "" {
 		c.Prefix = DefaultPrefix

@@ -2,14 +2,24 @@
 // share rate limits, counters, distinct counts, bans and replay caches.
 //
 // Every limiter decision and counter update is one round trip: a Lua script
-// run with EVALSHA (EVAL once after Redis lost its script cache). Scripts
-// read the clock with Redis's TIME, so replicas with skewed clocks agree.
+// run with EVALSHA (EVAL once after Redis lost its script cache). A
+// multi-limit decision (AllowAll: 20/s and 10,000 a day) is one script
+// too, which charges every limit or none. Scripts read the clock with
+// Redis's TIME, so replicas with skewed clocks agree.
+//
 // Keys are namespaced by Config.Prefix; a key's client-chosen part sits in a
-// hash tag ("rampart:gcra:{203.0.113.9}"), so the scripts that touch two
-// keys touch one slot and work on Redis Cluster. Client-chosen parts that
-// are long, empty, contain braces or start with '#' are replaced by
-// '#' + SHA-256, which bounds Redis memory per key and keeps one client from
-// naming another's key.
+// hash tag ("rampart:gcra:{203.0.113.9}", its limits
+// "rampart:gcra:{203.0.113.9}:<name>"), so every script's keys share one
+// slot. Client-chosen parts that are long, empty, contain braces or start
+// with '#' are replaced by '#' + SHA-256, which bounds Redis memory per key
+// and keeps one client from naming another's key. Marks are tagged by
+// namespace ("rampart:mark:{ban}:data" and ":until"): one namespace lives
+// in one slot, so its cap is exact and listing it is one script.
+//
+// Config.ClusterAddrs connects to a Redis Cluster (redis.NewClusterClient)
+// instead of one node: keys of different clients spread over the masters,
+// each call goes to its slot's master, and nothing scans keys. Tested on a
+// three-master cluster of real redis-server processes.
 //
 // Network failures and timeouts (Config.Timeout, 50ms by default, per call)
 // are returned wrapping store.ErrUnavailable, for store.Failover to apply

@@ -12,8 +12,11 @@ import (
 )
 
 // transientReplies are Redis error replies that mean "not now" rather
-// than "wrong": the server is loading, failing over, a replica, or busy.
-var transientReplies = []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY", "NOREPLICAS", "ERR max number of clients"}
+// than "wrong": the server is loading, failing over, a replica, or busy;
+// on Cluster, slots are moving (MOVED and ASK reach us only once the
+// client's redirects are used up). CROSSSLOT is not here: it would be a
+// bug (every script's keys share a hash tag), not an outage.
+var transientReplies = []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "BUSY", "NOREPLICAS", "ERR max number of clients"}
 
 // fail classifies err from an operation: the caller's own cancellation
 // as is; a Redis error reply (a script error, WRONGTYPE, a refused login)

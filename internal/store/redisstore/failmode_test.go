@@ -144,6 +144,9 @@ func TestNewValidates(t *testing.T) {
 		{Addr: "127.0.0.1:1", Timeout: -1},
 		{Addr: "127.0.0.1:1", PoolSize: -1},
 		{Addr: "127.0.0.1:1", DB: -1},
+		{Addr: "127.0.0.1:1", ClusterAddrs: []string{"127.0.0.1:2"}},
+		{ClusterAddrs: []string{"127.0.0.1:2"}, DB: 1},
+		{ClusterAddrs: []string{"127.0.0.1:2", ""}},
 	} {
 		if s, err := New(ctx, cfg); err == nil || s != nil {
 			t.Errorf("New(%+v): %v, want a config error and no store", cfg, err)

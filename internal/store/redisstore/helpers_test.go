@@ -54,16 +54,29 @@ func newTestStore(t testing.TB, addr string, cfg Config) *Store {
 	}
 	t.Cleanup(func() {
 		defer s.Close()
-		iter := s.client.Scan(ctx, 0, cfg.Prefix+":*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			s.client.Del(ctx, keys...)
-		}
+		_ = deleteKeys(s.client, cfg.Prefix+":*")
 	})
 	return s
+}
+
+// deleteKeys deletes the keys matching pattern, best effort (a test may
+// have stopped its server). On Cluster it scans every master (a SCAN sees
+// one node's keys) and deletes key by key (one DEL of keys in different
+// slots is refused with CROSSSLOT).
+func deleteKeys(c redis.UniversalClient, pattern string) error {
+	del := func(ctx context.Context, node redis.UniversalClient) error {
+		iter := node.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			if err := c.Del(ctx, iter.Val()).Err(); err != nil {
+				return err
+			}
+		}
+		return iter.Err()
+	}
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return del(ctx, node) })
+	}
+	return del(ctx, c)
 }
 
 // fakeClock is a settable clock for Config.Now.
@@ -97,12 +110,40 @@ func (r *redisServer) Addr() string { return net.JoinHostPort("127.0.0.1", r.por
 func startRedis(t testing.TB, extraArgs ...string) *redisServer {
 	t.Helper()
 	redisAddr(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return newRedisServer(t, extraArgs...)
+}
+
+// freePort returns a loopback TCP port nobody listens on right now.
+func freePort(t testing.TB) string { return freePorts(t, 1)[0] }
+
+// freePorts returns n distinct free loopback ports: all are held open
+// until the last is found, so none is handed out twice.
+func freePorts(t testing.TB, n int) []string {
+	t.Helper()
+	ports := make([]string, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	_ = l.Close()
+	return ports
+}
+
+// newRedisServer starts a redis-server on a free port, stopped when the
+// test ends.
+func newRedisServer(t testing.TB, extraArgs ...string) *redisServer {
+	t.Helper()
+	return newRedisServerOn(t, freePort(t), extraArgs...)
+}
+
+// newRedisServerOn starts a redis-server on port, in its own temporary
+// directory (its working directory: relative paths in extraArgs land
+// there), stopped when the test ends.
+func newRedisServerOn(t testing.TB, port string, extraArgs ...string) *redisServer {
+	t.Helper()
 	r := &redisServer{t: t, port: port, dir: t.TempDir(), extra: extraArgs}
 	r.Start()
 	t.Cleanup(r.Stop)
@@ -153,7 +194,7 @@ func (r *redisServer) Stop() {
 }
 
 // commandCalls returns INFO commandstats call counts per command.
-func commandCalls(t testing.TB, c *redis.Client) map[string]int64 {
+func commandCalls(t testing.TB, c redis.UniversalClient) map[string]int64 {
 	t.Helper()
 	info, err := c.Info(ctx, "commandstats").Result()
 	if err != nil {

@@ -18,13 +18,35 @@ func parseInt(v any) (int64, error) {
 	return n, nil
 }
 
-// parseDecision reads luaGCRA's reply: {allowed, remaining, retry ns,
-// reset ns}.
-func parseDecision(v any) (store.Decision, error) {
+// parseDecisions reads luaGCRA's reply for n limits: {all admitted, then
+// allowed, remaining, retry after ns, reset after ns per limit}. The
+// summary must agree with the limits: a script that admitted while a
+// limit refused (or the reverse) is a corrupt reply.
+func parseDecisions(v any, n int) (store.MultiDecision, error) {
 	a, ok := v.([]any)
-	if !ok || len(a) != 4 {
-		return store.Decision{}, fmt.Errorf("unexpected reply %T, want 4 integers", v)
+	if !ok || len(a) != 1+4*n {
+		return store.MultiDecision{}, fmt.Errorf("unexpected reply %T of %d values, want %d integers", v, len(a), 1+4*n)
 	}
+	all, err := parseInt(a[0])
+	if err != nil {
+		return store.MultiDecision{}, err
+	}
+	ds := make([]store.Decision, n)
+	for i := range ds {
+		if ds[i], err = parseDecision(a[1+4*i : 5+4*i]); err != nil {
+			return store.MultiDecision{}, err
+		}
+	}
+	md := store.NewMultiDecision(ds)
+	if (all != 0 && all != 1) || md.Allowed != (all == 1) {
+		return store.MultiDecision{}, fmt.Errorf("unexpected reply: admitted %d with limits %+v", all, ds)
+	}
+	return md, nil
+}
+
+// parseDecision reads one limit's {allowed, remaining, retry ns, reset
+// ns}.
+func parseDecision(a []any) (store.Decision, error) {
 	var n [4]int64
 	for i := range a {
 		x, err := parseInt(a[i])
@@ -38,7 +60,8 @@ func parseDecision(v any) (store.Decision, error) {
 	case allowed != 0 && allowed != 1,
 		remaining < 0 || remaining > 1<<31-1,
 		retry < -1, reset < 0,
-		allowed == 1 && retry != 0:
+		allowed == 1 && retry != 0,
+		allowed == 0 && retry == 0:
 		return store.Decision{}, fmt.Errorf("unexpected reply %v", n)
 	}
 	d := store.Decision{

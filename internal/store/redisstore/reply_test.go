@@ -8,31 +8,45 @@ import (
 	"github.com/rampartsec/rampart/internal/store"
 )
 
-// TestParseDecision: any reply that is not what luaGCRA returns is an
+// TestParseDecisions: any reply that is not what luaGCRA returns is an
 // error.
-func TestParseDecision(t *testing.T) {
-	good := []any{int64(1), int64(4), int64(0), int64(100_000_000)}
-	d, err := parseDecision(good)
-	if want := (store.Decision{Allowed: true, Remaining: 4, ResetAfter: 100 * time.Millisecond}); err != nil || d != want {
-		t.Errorf("good reply: %+v %v, want %+v", d, err, want)
+func TestParseDecisions(t *testing.T) {
+	i := func(n int64) any { return n }
+	good := []any{i(1), i(1), i(4), i(0), i(100_000_000)}
+	md, err := parseDecisions(good, 1)
+	want := store.Decision{Allowed: true, Remaining: 4, ResetAfter: 100 * time.Millisecond}
+	if err != nil || !md.Allowed || md.Refused != -1 || len(md.Limits) != 1 || md.Limits[0] != want {
+		t.Errorf("good reply: %+v %v, want %+v", md, err, want)
 	}
-	if d, err := parseDecision([]any{int64(0), int64(0), int64(-1), int64(0)}); err != nil || d.RetryAfter != store.RetryNever {
-		t.Errorf("never: %+v %v", d, err)
+	two := []any{i(0), i(1), i(4), i(0), i(1), i(0), i(0), i(-1), i(5)}
+	if md, err := parseDecisions(two, 2); err != nil || md.Allowed || md.Refused != 1 || md.RetryAfter != store.RetryNever {
+		t.Errorf("second limit never admits: %+v %v", md, err)
 	}
-	for _, bad := range []any{
-		nil, "OK", int64(1), []any{}, []any{int64(1), int64(2), int64(3)},
-		[]any{int64(1), int64(4), int64(0), int64(1), int64(5)},
-		[]any{"1", int64(4), int64(0), int64(1)},
-		[]any{int64(2), int64(4), int64(0), int64(1)},
-		[]any{int64(1), int64(-4), int64(0), int64(1)},
-		[]any{int64(1), int64(1) << 40, int64(0), int64(1)},
-		[]any{int64(0), int64(4), int64(-2), int64(1)},
-		[]any{int64(1), int64(4), int64(5), int64(1)},
-		[]any{int64(0), int64(4), int64(5), int64(-1)},
-		[]any{nil, nil, nil, nil},
+	for _, bad := range []struct {
+		v any
+		n int
+	}{
+		{nil, 1}, {"OK", 1}, {i(1), 1}, {[]any{}, 1}, {[]any{i(1), i(1), i(2), i(0)}, 1},
+		{good, 2},
+		{[]any{i(1), i(1), i(4), i(0), i(1), i(5)}, 1},
+		{[]any{"1", i(1), i(4), i(0), i(1)}, 1},
+		{[]any{i(1), "1", i(4), i(0), i(1)}, 1},
+		{[]any{i(2), i(1), i(4), i(0), i(1)}, 1},
+		{[]any{i(1), i(2), i(4), i(0), i(1)}, 1},
+		{[]any{i(1), i(1), i(-4), i(0), i(1)}, 1},
+		{[]any{i(1), i(1), i(1 << 40), i(0), i(1)}, 1},
+		{[]any{i(0), i(0), i(4), i(-2), i(1)}, 1},
+		{[]any{i(0), i(0), i(4), i(0), i(1)}, 1}, // refused with no wait
+		{[]any{i(1), i(1), i(4), i(5), i(1)}, 1},
+		{[]any{i(0), i(0), i(4), i(5), i(-1)}, 1},
+		{[]any{nil, nil, nil, nil, nil}, 1},
+		// The summary disagrees with the limits.
+		{[]any{i(1), i(0), i(4), i(5), i(1)}, 1},
+		{[]any{i(0), i(1), i(4), i(0), i(1)}, 1},
+		{[]any{i(1), i(1), i(4), i(0), i(1), i(0), i(0), i(5), i(5)}, 2},
 	} {
-		if d, err := parseDecision(bad); err == nil {
-			t.Errorf("parseDecision(%#v) = %+v, want an error", bad, d)
+		if md, err := parseDecisions(bad.v, bad.n); err == nil {
+			t.Errorf("parseDecisions(%#v, %d) = %+v, want an error", bad.v, bad.n, md)
 		}
 	}
 }

@@ -34,6 +34,13 @@ func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 	}
 }
 
+// threeLimits is a policy of three limits: per second, minute and day.
+var threeLimits = []store.NamedLimit{
+	{Name: "0", Limit: store.Limit{Rate: 20, Period: time.Second, Burst: 40}},
+	{Name: "1", Limit: store.Limit{Rate: 600, Period: time.Minute, Burst: 600}},
+	{Name: "2", Limit: store.Limit{Rate: 10000, Period: 24 * time.Hour, Burst: 10000}},
+}
+
 // TestOneRoundTripPerOperation: on a private redis-server, N operations
 // of each kind are N commands sent by the client and, for scripts, N
 // EVALSHA calls in INFO commandstats (no EVAL, no extra command).
@@ -54,6 +61,14 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	}{
 		{"Allow", func(i int) error {
 			_, err := rs.Allow(ctx, "k", store.Limit{Rate: 100, Period: time.Second, Burst: 10}, 1)
+			return err
+		}, "evalsha", 1},
+		{"AllowAll", func(i int) error {
+			_, err := rs.AllowAll(ctx, "k", threeLimits, 1)
+			return err
+		}, "evalsha", 1},
+		{"AllowAll refused", func(i int) error {
+			_, err := rs.AllowAll(ctx, "spent", []store.NamedLimit{{Name: "a", Limit: store.Limit{Rate: 1, Period: time.Hour, Burst: 1}}, threeLimits[1]}, 1)
 			return err
 		}, "evalsha", 1},
 		{"Incr", func(i int) error { _, err := rs.Incr(ctx, "k", time.Minute, 1); return err }, "evalsha", 1},

@@ -43,46 +43,64 @@ local function ttl(us)
 end
 `
 
-// luaGCRA decides one GCRA request: the arithmetic of store's gcra, in
-// nanoseconds relative to now. KEYS[1] holds the TAT; it expires when the
-// key is back to a full burst. ARGV: clock, interval ns, burst, cost.
-// Returns {allowed 0/1, remaining, retry after ns (-1: never), reset
-// after ns}.
+// luaGCRA decides several GCRA limits of one key together: the
+// arithmetic of store's gcra and gcraAll, in nanoseconds relative to now.
+// KEYS[i] holds limit i's TAT (all keys share one hash tag, so one slot);
+// it expires when the limit is back to a full burst. ARGV: clock, cost,
+// then interval ns and burst of each limit. Nothing is written unless
+// every limit admits; a limit that had room when another refused reports
+// its untouched state. Returns {all admitted 0/1, then per limit:
+// allowed 0/1, remaining, retry after ns (-1: never), reset after ns}.
 const luaGCRA = luaClock + `
 local now_s, now_ns = clock(ARGV[1])
-local interval = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local span = interval * burst
-local tat = 0
-local stored = redis.call('GET', KEYS[1])
-if stored then
-  local s, ns = split_time(stored)
-  if not s then return redis.error_reply('ERR rampart: gcra state is not a time') end
-  local rel = (s - now_s) * 1e9 + (ns - now_ns)
-  -- No valid limit's span exceeds 2^63/4 ns (store.CheckAllow).
-  if rel > 2.4e18 then return redis.error_reply('ERR rampart: gcra state is in the far future') end
-  if rel > 0 then tat = rel end
-end
-local function remaining(after)
-  local r = math.floor((span - after) / interval)
+local cost = tonumber(ARGV[2])
+local n = #KEYS
+local intervals, spans, tats, news = {}, {}, {}, {}
+local out = {1}
+local function remaining(i, after)
+  local r = math.floor((spans[i] - after) / intervals[i])
   if r < 0 then return 0 end
   return r
 end
-if cost > burst then
-  return {0, remaining(tat), -1, tat}
+for i = 1, n do
+  local interval = tonumber(ARGV[1 + 2 * i])
+  local burst = tonumber(ARGV[2 + 2 * i])
+  intervals[i], spans[i] = interval, interval * burst
+  local tat = 0
+  local stored = redis.call('GET', KEYS[i])
+  if stored then
+    local s, ns = split_time(stored)
+    if not s then return redis.error_reply('ERR rampart: gcra state is not a time') end
+    local rel = (s - now_s) * 1e9 + (ns - now_ns)
+    -- No valid limit's span exceeds 2^63/4 ns (store.CheckAllow).
+    if rel > 2.4e18 then return redis.error_reply('ERR rampart: gcra state is in the far future') end
+    if rel > 0 then tat = rel end
+  end
+  tats[i] = tat
+  local o = 4 * i - 2
+  local new = tat + cost * interval
+  if cost > burst then
+    out[1] = 0
+    out[o], out[o + 1], out[o + 2], out[o + 3] = 0, remaining(i, tat), -1, tat
+  elseif new - spans[i] > 0 then
+    out[1] = 0
+    out[o], out[o + 1], out[o + 2], out[o + 3] = 0, remaining(i, tat), new - spans[i], tat
+  else
+    news[i] = new
+    out[o], out[o + 1], out[o + 2], out[o + 3] = 1, remaining(i, new), 0, new
+  end
 end
-local new = tat + cost * interval
-local allow_at = new - span
-if allow_at > 0 then
-  return {0, remaining(tat), allow_at, tat}
+for i = 1, n do
+  local o = 4 * i - 2
+  if out[1] == 0 then
+    if out[o] == 1 then out[o + 1], out[o + 3] = remaining(i, tats[i]), tats[i] end
+  elseif cost > 0 and news[i] > 0 then
+    local total = now_ns + news[i]
+    local carry = math.floor(total / 1e9)
+    redis.call('SET', KEYS[i], string.format('%.0f.%09.0f', now_s + carry, total - carry * 1e9), 'PX', ttl(news[i] / 1000))
+  end
 end
-if new > 0 then
-  local total = now_ns + new
-  local carry = math.floor(total / 1e9)
-  redis.call('SET', KEYS[1], string.format('%.0f.%09.0f', now_s + carry, total - carry * 1e9), 'PX', ttl(new / 1000))
-end
-return {1, remaining(new), 0, new}
+return out
 `
 
 // luaIncr adds to a fixed-window counter. KEYS[1] is a hash {s: window

@@ -8,15 +8,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/logging"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/rampartsec/rampart/internal/store"
 )
 
 // Store is store.Store on Redis. Safe for concurrent use.
 type Store struct {
-	client   *redis.Client
+	client   redis.UniversalClient
 	scripts  scripts
 	prefix   string
 	timeout  time.Duration
@@ -27,56 +25,23 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // New validates cfg, connects and loads the scripts (one pipelined round
-// trip). A bad config or a refused login is an error and no Store. If
-// Redis merely cannot be reached, New returns a working Store together
-// with an error wrapping store.ErrUnavailable: the caller chooses between
-// starting in its fail mode (the Store reconnects by itself) and refusing
-// to start.
+// trip; on Cluster, one SCRIPT LOAD per script sent to every master). A
+// bad config or a refused login is an error and no Store. If Redis merely
+// cannot be reached, New returns a working Store together with an error
+// wrapping store.ErrUnavailable: the caller chooses between starting in
+// its fail mode (the Store reconnects by itself) and refusing to start.
 func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	// go-redis logs every failed dial through a process-wide logger: a
-	// line per request during an outage, where store.Failover logs one
-	// per transition. This package is the only importer of go-redis, so
-	// silencing it here silences nobody else.
-	redis.SetLogger(&logging.VoidLogger{})
-	client := redis.NewClient(&redis.Options{
-		Addr:      cfg.Addr,
-		Username:  cfg.Username,
-		Password:  cfg.Password,
-		DB:        cfg.DB,
-		TLSConfig: cfg.TLS,
-		PoolSize:  cfg.PoolSize,
-		Protocol:  2,
-		// The per-call context deadline bounds everything; go-redis must
-		// not add retries or dial back-off on top of it (a dead Redis
-		// would hold each request for seconds).
-		ContextTimeoutEnabled: true,
-		DialTimeout:           cfg.Timeout,
-		ReadTimeout:           cfg.Timeout,
-		WriteTimeout:          cfg.Timeout,
-		PoolTimeout:           cfg.Timeout,
-		MaxRetries:            -1,
-		DialerRetries:         1,
-		DisableIdentity:       true,
-		MaintNotificationsConfig: &maintnotifications.Config{
-			Mode: maintnotifications.ModeDisabled,
-		},
-	})
+	client := newClient(&cfg)
 	s := &Store{
 		client: client, scripts: newScripts(), prefix: cfg.Prefix,
 		timeout: cfg.Timeout, maxMarks: cfg.MaxMarks, now: cfg.Now,
 	}
 	lctx, cancel := context.WithTimeout(ctx, max(cfg.Timeout, time.Second))
 	defer cancel()
-	// SCRIPT LOAD directly: redis.Script.Load on a pipeline would record
-	// the not-yet-known digest as "", making every later EVALSHA miss.
-	pipe := client.Pipeline()
-	for _, src := range s.scripts.sources() {
-		pipe.ScriptLoad(lctx, src)
-	}
-	if _, err := pipe.Exec(lctx); err != nil {
+	if err := s.loadScripts(lctx); err != nil {
 		err = s.fail("loading scripts", ctx, err)
 		if errors.Is(err, store.ErrUnavailable) {
 			return s, err
@@ -112,21 +77,36 @@ func (s *Store) run(ctx context.Context, sc *redis.Script, keys []string, args .
 	return sc.Run(cctx, s.client, keys, args...).Result()
 }
 
-// Allow makes a GCRA decision with Redis's clock, in one round trip.
+// Allow makes a GCRA decision with Redis's clock, in one round trip: the
+// decision of AllowAll with one unnamed limit.
 func (s *Store) Allow(ctx context.Context, key string, limit store.Limit, cost int) (store.Decision, error) {
-	if err := store.CheckAllow(limit, cost); err != nil {
+	md, err := s.AllowAll(ctx, key, []store.NamedLimit{{Limit: limit}}, cost)
+	if err != nil {
 		return store.Decision{}, err
 	}
-	v, err := s.run(ctx, s.scripts.gcra, []string{s.key("gcra", key)},
-		s.clock(), int64(limit.Interval()), limit.Burst, cost)
-	if err != nil {
-		return store.Decision{}, s.fail("gcra", ctx, err)
+	return md.Limits[0], nil
+}
+
+// AllowAll decides several limits of key atomically with Redis's clock,
+// in one round trip (one script over keys that share a hash tag).
+func (s *Store) AllowAll(ctx context.Context, key string, limits []store.NamedLimit, cost int) (store.MultiDecision, error) {
+	if err := store.CheckAllowAll(limits, cost); err != nil {
+		return store.MultiDecision{}, err
 	}
-	d, err := parseDecision(v)
-	if err != nil {
-		return store.Decision{}, fmt.Errorf("redis gcra: %w", err)
+	args := make([]any, 2, 2+2*len(limits))
+	args[0], args[1] = s.clock(), cost
+	for _, l := range limits {
+		args = append(args, int64(l.Limit.Interval()), l.Limit.Burst)
 	}
-	return d, nil
+	v, err := s.run(ctx, s.scripts.gcra, s.limitKeys(key, limits), args...)
+	if err != nil {
+		return store.MultiDecision{}, s.fail("gcra", ctx, err)
+	}
+	md, err := parseDecisions(v, len(limits))
+	if err != nil {
+		return store.MultiDecision{}, fmt.Errorf("redis gcra: %w", err)
+	}
+	return md, nil
 }
 
 // Incr adds n to key's count in the current window, in one round trip.

@@ -27,7 +27,7 @@ func TestRedisMatchesMemory(t *testing.T) {
 	for i := range 2000 {
 		clock.Advance(time.Duration(rng.Int64N(int64(300 * time.Millisecond))))
 		key := keys[rng.IntN(len(keys))]
-		switch op := rng.IntN(4); op {
+		switch op := rng.IntN(5); op {
 		case 0, 1:
 			l := limits[(i/100)%len(limits)] // one limit per key at a time
 			cost := rng.IntN(4)
@@ -38,6 +38,20 @@ func TestRedisMatchesMemory(t *testing.T) {
 			}
 			if got != want {
 				t.Fatalf("op %d: Allow(%q, %+v, %d):\nredis  %+v\nmemory %+v", i, key, l, cost, got, want)
+			}
+		case 4:
+			// The unnamed limit is Allow's state of the same key.
+			k := fmt.Sprint(key, (i/100)%len(limits))
+			ls := []store.NamedLimit{{Limit: limits[(i/100)%len(limits)]}, {Name: "b", Limit: limits[1]}, {Name: "c", Limit: limits[2]}}
+			ls = ls[rng.IntN(2):] // with or without the unnamed one
+			cost := rng.IntN(4)
+			got, err := rs.AllowAll(ctx, k, ls, cost)
+			want, _ := mem.AllowAll(ctx, k, ls, cost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+				t.Fatalf("op %d: AllowAll(%q, %+v, %d):\nredis  %+v\nmemory %+v", i, k, ls, cost, got, want)
 			}
 		case 2:
 			n := int64(rng.IntN(5) - 1)
