@@ -167,14 +167,22 @@ func (a *Admin) deleteMark(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// storeFailed answers 503 when the shared store fails; the cause is logged.
+// storeFailed answers a failure of the shared store; the cause is logged.
+// The three answers differ because an operator acts differently on each:
+// wait for Redis (503), raise store.max_marks or remove entries (507), or
+// read the log for a corrupt entry (500).
 func (a *Admin) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.LogAttrs(r.Context(), slog.LevelError, "admin api: store failed", slog.Any("error", err))
-	status := http.StatusInternalServerError
-	if errors.Is(err, store.ErrUnavailable) {
-		status = http.StatusServiceUnavailable
+	switch {
+	case errors.Is(err, store.ErrUnavailable):
+		pipeline.WriteProblem(w, r, http.StatusServiceUnavailable, "store_unavailable", "The shared store could not be reached.")
+	case errors.Is(err, store.ErrFull):
+		pipeline.WriteProblem(w, r, http.StatusInsufficientStorage, "store_full",
+			"The store holds its maximum number of entries of this kind (store.max_marks).")
+	default:
+		pipeline.WriteProblem(w, r, http.StatusInternalServerError, "store_error",
+			"The shared store gave an answer the gateway could not use; the cause is in the gateway's log.")
 	}
-	pipeline.WriteProblem(w, r, status, "store_unavailable", "The shared store could not be reached.")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -150,11 +151,27 @@ func TestAdminAPIDisabledWithoutToken(t *testing.T) {
 }
 
 func TestAdminAPIStoreFailure(t *testing.T) {
-	srv, bans, _ := startAPI(t, testToken)
-	bans.fail = store.ErrUnavailable
-	code, body := call(t, "GET", srv.URL+"/admin/bans", testToken, "")
-	if code != 503 || strings.Contains(body, "unavailable\"") && strings.Contains(body, "store unavailable") {
-		t.Errorf("GET with a failing store = %d %s, want 503 without internal text", code, body)
+	cases := []struct {
+		err     error
+		code    int
+		problem string
+	}{
+		{fmt.Errorf("redis at 10.1.2.3:6379: %w", store.ErrUnavailable), 503, "store_unavailable"},
+		{fmt.Errorf("ban marks at 10.1.2.3:6379: %w", store.ErrFull), 507, "store_full"},
+		{errors.New("decoding mark at 10.1.2.3:6379: invalid character"), 500, "store_error"},
+	}
+	for _, c := range cases {
+		srv, bans, _ := startAPI(t, testToken)
+		bans.fail = c.err
+		for _, req := range [][2]string{{"GET", ""}, {"POST", `{"key":"ip:203.0.113.7","duration":"1h"}`}} {
+			code, body := call(t, req[0], srv.URL+"/admin/bans", testToken, req[1])
+			if code != c.code || !strings.Contains(body, `problem:`+c.problem+`"`) {
+				t.Errorf("%s with store error %q = %d %s, want %d %s", req[0], c.err, code, body, c.code, c.problem)
+			}
+			if strings.Contains(body, "10.1.2.3") {
+				t.Errorf("%s answer leaks the store's error: %s", req[0], body)
+			}
+		}
 	}
 }
 

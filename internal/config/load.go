@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -46,6 +47,10 @@ func Parse(file string, data []byte) (*Config, error) {
 	walk := newStrictWalk(file)
 	walk.check(doc, reflect.TypeOf(Config{}), "")
 	errs := walk.errs
+	if line := secondDocumentLine(data); line > 0 {
+		errs = append(errs, FieldError{File: file, Line: line,
+			Msg: "a second YAML document (after ---) would be ignored; keep the whole configuration in one document"})
+	}
 	var cfg Config
 	strictAt := map[int]Errors{}
 	for _, e := range walk.errs {
@@ -196,4 +201,20 @@ func (x *lineIndex) pathNear(line int) string {
 		return ""
 	}
 	return x.deepest[x.lines[i-1]]
+}
+
+// secondDocumentLine returns the line where a second YAML document starts,
+// or 0 when data holds one. yaml.Unmarshal reads the first document only, so
+// settings after a "---" would be dropped without a word; a strict loader
+// refuses them instead.
+func secondDocumentLine(data []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) != nil || dec.Decode(&second) != nil {
+		return 0
+	}
+	if second.Line > 0 {
+		return second.Line
+	}
+	return 1
 }

@@ -114,7 +114,7 @@ func TestRedisCorruptStateIsAnErrorNotACrash(t *testing.T) {
 			// Listing bans reads every ban, the corrupt one too: an error
 			// answer, not a crash and not a list without it.
 			r := g.admin(t, http.MethodGet, "/admin/bans", testAdminToken, "")
-			wantReplyProblem(t, r, http.StatusInternalServerError, "store_unavailable")
+			wantReplyProblem(t, r, http.StatusInternalServerError, "store_error")
 			// Still healthy, and other clients are limited by Redis as before.
 			if v := g.metric(t, "rampart_store_healthy", nil); v != 1 {
 				t.Errorf("rampart_store_healthy = %v after corrupt replies, want 1 (corruption is no outage)", v)
