@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,7 @@ var allowedImports = map[string][]string{
 	"internal/pipeline":         {},
 	"internal/store":            {},
 	"internal/store/redisstore": {"internal/store"},
+	"internal/redistest":        {}, // test support: see TestRedistestOnlyInTests
 	"internal/sign":             {},
 	"internal/dedup":            {},
 	"internal/jsonptr":          {},
@@ -158,6 +160,48 @@ func TestSpineIsStdlibOnly(t *testing.T) {
 			first, _, _ := strings.Cut(d, "/")
 			if strings.Contains(first, ".") && !strings.HasPrefix(d, "golang.org/x/time") && !strings.HasPrefix(d, "vendor/") {
 				t.Errorf("%s depends on %s", from, d)
+			}
+		}
+	}
+}
+
+// testSupport are the packages only _test.go files may import: they import
+// "testing" and start processes, nothing a binary should carry.
+var testSupport = []string{"internal/redistest"}
+
+// TestRedistestOnlyInTests: no package's own (non-test) files import a
+// test-support package. `go list` reports test files' imports apart
+// (TestImports, XTestImports), so Imports holds the non-test ones only.
+func TestRedistestOnlyInTests(t *testing.T) {
+	for _, p := range listPackages(t) {
+		for _, imp := range p.Imports {
+			for _, ts := range testSupport {
+				if imp == module+"/"+ts {
+					t.Errorf("%s imports %s outside its _test.go files: it is test support", rel(p.ImportPath), ts)
+				}
+			}
+		}
+	}
+}
+
+// redisClientImporters may import the Redis client in their non-test
+// files: redisstore, which implements the store on it, and redistest,
+// which tests use to start and clean up Redis (only tests import it, so
+// no binary gains a second Redis user). Test files of other packages may
+// import the client too, e.g. to corrupt the store's keys on purpose.
+var redisClientImporters = []string{"internal/store/redisstore", "internal/redistest"}
+
+// TestOnlyRedisstoreImportsRedisClient: the rest of the gateway talks to
+// Redis through the store interfaces only.
+func TestOnlyRedisstoreImportsRedisClient(t *testing.T) {
+	for _, p := range listPackages(t) {
+		from := rel(p.ImportPath)
+		if slices.Contains(redisClientImporters, from) {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, "github.com/redis/") {
+				t.Errorf("%s imports %s: only %v may use the Redis client", from, imp, redisClientImporters)
 			}
 		}
 	}

@@ -11,14 +11,16 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // TestRevocationSharedAcrossReplicas: two gateways on one Redis; a token
 // id revoked through gateway A's admin API is refused by gateway B at once
 // (revocations are read from the shared store on every request).
 func TestRevocationSharedAcrossReplicas(t *testing.T) {
-	addr := redisAddr(t)
-	prefix := redisPrefix(t, addr)
+	addr := redistest.Addr(t)
+	prefix := redistest.Prefix(t, addr)
 	secret := []byte("0123456789abcdef0123456789abcdef-demo-key")
 	keyFile := filepath.Join(t.TempDir(), "hs256.b64")
 	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(secret)), 0o600); err != nil {

@@ -1,6 +1,10 @@
 package gateway
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/rampartsec/rampart/internal/redistest"
+)
 
 // The brute-force scenarios of security_bruteforce_test.go on two replicas
 // sharing one Redis and one account key, every attacker's requests spread
@@ -12,8 +16,8 @@ import "testing"
 // addresses through the trusted proxy, spread across two replicas, gets
 // every address banned, and every ban is enforced and listed by both.
 func TestRedisBruteForceCredentialStuffing(t *testing.T) {
-	addr := redisAddr(t)
-	credentialStuffing(t, sampleLoginGateways(t, 2, redisStore(addr, redisPrefix(t, addr), "")))
+	addr := redistest.Addr(t)
+	credentialStuffing(t, sampleLoginGateways(t, 2, redisStore(addr, redistest.Prefix(t, addr), "")))
 }
 
 // TestRedisBruteForceDistributedOnOneAccount: a distributed brute force on
@@ -21,6 +25,6 @@ func TestRedisBruteForceCredentialStuffing(t *testing.T) {
 // the 10th failure in total, and the owner, from her usual address, logs
 // in on either replica throughout.
 func TestRedisBruteForceDistributedOnOneAccount(t *testing.T) {
-	addr := redisAddr(t)
-	distributedBruteForce(t, sampleLoginGateways(t, 2, redisStore(addr, redisPrefix(t, addr), "")))
+	addr := redistest.Addr(t)
+	distributedBruteForce(t, sampleLoginGateways(t, 2, redisStore(addr, redistest.Prefix(t, addr), "")))
 }

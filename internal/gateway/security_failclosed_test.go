@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // These tests stop a redis-server of their own mid-test and check what
@@ -100,11 +102,11 @@ func wantPublicOnly(t *testing.T, r reply, redisAddr string) {
 // Retry-After, and count as store errors. Once Redis is back, requests are
 // admitted again.
 func TestRedisOutageFailModeClosed(t *testing.T) {
-	rs := startRedisServer(t)
+	rs := redistest.StartServer(t)
 	up := credentialUpstream(t)
 	// The ban cache (1h) keeps warm's "not banned" through the outage, so
 	// its requests reach the guards after the ban check.
-	g := withAdminToken(t, failModeConfig(rs.addr(), "closed", "1h", up.URL))
+	g := withAdminToken(t, failModeConfig(rs.Addr(), "closed", "1h", up.URL))
 	var fresh addrSource
 	const warm, banned = "192.0.2.30", "192.0.2.31"
 
@@ -117,18 +119,18 @@ func TestRedisOutageFailModeClosed(t *testing.T) {
 	g.ban(t, "ip:"+banned, "1h")
 	wantReplyProblem(t, g.from(t, http.MethodGet, "/free/x", banned, ""), http.StatusForbidden, "banned")
 
-	rs.stop()
+	rs.Stop()
 	awaitStoreHealthAny(t, g, "/free/x", &fresh, 0)
 	for _, path := range []string{"/free/x", "/api/x", "/auth/login"} {
 		r := g.from(t, http.MethodGet, path, fresh.next(), "")
 		wantReplyProblem(t, r, http.StatusServiceUnavailable, "ban_check_unavailable")
 		wantRetryAfter(t, r, 1, 1)
-		wantPublicOnly(t, r, rs.addr())
+		wantPublicOnly(t, r, rs.Addr())
 	}
 	r := g.from(t, http.MethodPost, "/auth/login", warm, loginBody("alice", "wrong"))
 	wantReplyProblem(t, r, http.StatusServiceUnavailable, "unavailable")
 	wantRetryAfter(t, r, 1, 1)
-	wantPublicOnly(t, r, rs.addr())
+	wantPublicOnly(t, r, rs.Addr())
 	r = g.from(t, http.MethodGet, "/api/x", warm, "")
 	wantReplyProblem(t, r, http.StatusTooManyRequests, "rate_limited")
 	wantRetryAfter(t, r, 1, 1) // the store's probe interval
@@ -137,7 +139,7 @@ func TestRedisOutageFailModeClosed(t *testing.T) {
 	g.waitMetricAtLeast(t, "rampart_store_errors_total", map[string]string{"component": "ban"}, 3)
 	g.waitMetricAtLeast(t, "rampart_store_errors_total", map[string]string{"component": "bruteforce"}, 1)
 
-	rs.start()
+	rs.Start()
 	awaitStoreHealthAny(t, g, "/free/x", &fresh, 1)
 	if r := g.from(t, http.MethodGet, "/free/x", fresh.next(), ""); r.status != http.StatusOK {
 		t.Errorf("after Redis is back: status %d, body %q", r.status, r.body)
@@ -151,16 +153,16 @@ func TestRedisOutageFailModeClosed(t *testing.T) {
 // check finds no ban and the brute-force guard counts nothing, so nothing
 // is refused; nothing fails either.
 func TestRedisOutageFailModeOpenChecksNothing(t *testing.T) {
-	rs := startRedisServer(t)
+	rs := redistest.StartServer(t)
 	up := credentialUpstream(t)
 	// No ban cache: every lookup goes to the store.
-	g := withAdminToken(t, failModeConfig(rs.addr(), "open", "-1ms", up.URL))
+	g := withAdminToken(t, failModeConfig(rs.Addr(), "open", "-1ms", up.URL))
 	var fresh addrSource
 	const banned, guesser = "192.0.2.41", "192.0.2.42"
 	g.ban(t, "ip:"+banned, "1h")
 	wantReplyProblem(t, g.from(t, http.MethodGet, "/free/x", banned, ""), http.StatusForbidden, "banned")
 
-	rs.stop()
+	rs.Stop()
 	awaitStoreHealth(t, g, "/free/x", &fresh, 0)
 	if r := g.from(t, http.MethodGet, "/free/x", banned, ""); r.status != http.StatusOK {
 		t.Errorf("banned address during the outage: status %d, want 200 (open: bans are not enforced)", r.status)
@@ -170,7 +172,7 @@ func TestRedisOutageFailModeOpenChecksNothing(t *testing.T) {
 			t.Fatalf("failed login %d during the outage: status %d, want the upstream's 401 (nothing is counted)", i+1, r.status)
 		}
 	}
-	rs.start()
+	rs.Start()
 	awaitStoreHealth(t, g, "/free/x", &fresh, 1)
 }
 
@@ -178,14 +180,14 @@ func TestRedisOutageFailModeOpenChecksNothing(t *testing.T) {
 // this replica wrote is still enforced (mirrored into its memory) and
 // failed logins are counted in its memory, so the lockout still comes.
 func TestRedisOutageFailModeLocalUsesThisReplica(t *testing.T) {
-	rs := startRedisServer(t)
+	rs := redistest.StartServer(t)
 	up := credentialUpstream(t)
-	g := withAdminToken(t, failModeConfig(rs.addr(), "local", "-1ms", up.URL))
+	g := withAdminToken(t, failModeConfig(rs.Addr(), "local", "-1ms", up.URL))
 	var fresh addrSource
 	const banned, guesser = "192.0.2.51", "192.0.2.52"
 	g.ban(t, "ip:"+banned, "1h")
 
-	rs.stop()
+	rs.Stop()
 	awaitStoreHealth(t, g, "/free/x", &fresh, 0)
 	wantReplyProblem(t, g.from(t, http.MethodGet, "/free/x", banned, ""), http.StatusForbidden, "banned")
 	for i := range 3 {
@@ -198,6 +200,6 @@ func TestRedisOutageFailModeLocalUsesThisReplica(t *testing.T) {
 	if g.metric(t, "rampart_store_errors_total", map[string]string{"component": "ban"}) != 0 {
 		t.Error("local mode: the ban check saw store errors; the fallback should have answered")
 	}
-	rs.start()
+	rs.Start()
 	awaitStoreHealth(t, g, "/free/x", &fresh, 1)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // These tests start a redis-server of their own and kill it mid-test (an
@@ -54,9 +56,9 @@ func wantStatuses(t *testing.T, gws []*testGateway, client string, want ...int) 
 // limit of 4 per minute in Redis; while Redis is down each enforces half
 // of it on its own (fail_mode local); once it is back they share again.
 func TestRedisOutageFailModeLocal(t *testing.T) {
-	rs := startRedisServer(t)
+	rs := redistest.StartServer(t)
 	up := textUpstream(t, "ok")
-	cfg := redisConfig(rs.addr(), "rampart", up.URL, `
+	cfg := redisConfig(rs.Addr(), "rampart", up.URL, `
 rate_limits:
   - name: per-ip
     global: true
@@ -71,7 +73,7 @@ rate_limits:
 	// Shared: four requests in all, wherever they land.
 	wantStatuses(t, gws, "192.0.2.1", ok, ok, ok, ok, limited, limited)
 
-	rs.stop()
+	rs.Stop()
 	for _, g := range gws {
 		awaitStoreHealth(t, g, "/api/x", &fresh, 0)
 	}
@@ -83,7 +85,7 @@ rate_limits:
 	// forgets shared state, at most a replica's share is gained.
 	wantStatuses(t, gws[:1], "192.0.2.1", ok, ok, limited)
 
-	rs.start()
+	rs.Start()
 	for _, g := range gws {
 		awaitStoreHealth(t, g, "/api/x", &fresh, 1)
 	}
@@ -103,9 +105,9 @@ rate_limits:
 
 // TestRedisOutageFailModeOpen: while Redis is down nothing is limited.
 func TestRedisOutageFailModeOpen(t *testing.T) {
-	rs := startRedisServer(t)
+	rs := redistest.StartServer(t)
 	up := textUpstream(t, "ok")
-	cfg := redisConfig(rs.addr(), "rampart", up.URL, `
+	cfg := redisConfig(rs.Addr(), "rampart", up.URL, `
 rate_limits:
   - name: per-ip
     global: true
@@ -119,11 +121,11 @@ rate_limits:
 	gws := []*testGateway{g}
 	wantStatuses(t, gws, "192.0.2.20", ok, ok, limited)
 
-	rs.stop()
+	rs.Stop()
 	awaitStoreHealth(t, g, "/api/x", &fresh, 0)
 	wantStatuses(t, gws, "192.0.2.20", ok, ok, ok, ok, ok)
 
-	rs.start()
+	rs.Start()
 	awaitStoreHealth(t, g, "/api/x", &fresh, 1)
 	wantStatuses(t, gws, "192.0.2.21", ok, ok, limited)
 }

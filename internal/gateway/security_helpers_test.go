@@ -1,29 +1,21 @@
 package gateway
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Helpers of the security_*_test.go files: requests from simulated client
 // addresses (the gateway trusts 127.0.0.1 as a proxy and believes
-// X-Forwarded-For), the admin API, and Redis for the shared-store tests.
+// X-Forwarded-For) and the admin API. Redis for the shared-store tests
+// comes from internal/redistest.
 
 // testAdminTokenEnv names the environment variable holding the admin token
 // in these tests (set with t.Setenv).
@@ -219,135 +211,4 @@ func headerEchoUpstream(t *testing.T) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// redisAddr returns REDIS_ADDR, skipping the test when it is not set.
-func redisAddr(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		skipWithoutRedis(t, "REDIS_ADDR not set")
-	}
-	return addr
-}
-
-// skipWithoutRedis skips a test that needs Redis, or fails it where
-// RAMPART_REQUIRE_REDIS=1 (.ci/run sets it in CI): there a skipped Redis
-// test would hide exactly the multi-replica behaviour it exists to prove.
-func skipWithoutRedis(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("RAMPART_REQUIRE_REDIS") == "1" {
-		t.Fatalf("%s, and RAMPART_REQUIRE_REDIS=1 forbids skipping Redis tests", why)
-	}
-	t.Skip(why)
-}
-
-// redisPrefix returns a key prefix of its own for this test, so tests
-// sharing one Redis never see each other's limits and bans, and deletes
-// the test's keys at the end.
-func redisPrefix(t *testing.T, addr string) string {
-	t.Helper()
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "rampart-test-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		c := redis.NewClient(&redis.Options{Addr: addr})
-		defer c.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-		defer cancel()
-		iter := c.Scan(ctx, 0, prefix+":*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-	})
-	return prefix
-}
-
-// redisServer is a redis-server child process on a loopback port of its
-// own, which a test stops and starts to simulate an outage.
-type redisServer struct {
-	t    *testing.T
-	port string
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-// startRedisServer starts redis-server on a free loopback port, skipping
-// the test when redis-server is not installed.
-func startRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		skipWithoutRedis(t, "redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	s := &redisServer{t: t, port: port}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-// addr is the server's host:port.
-func (s *redisServer) addr() string { return "127.0.0.1:" + s.port }
-
-// start runs redis-server (in memory only) and waits until it answers PING.
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.mu.Lock()
-	cmd := exec.Command("redis-server", "--port", s.port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		s.mu.Unlock()
-		s.t.Fatalf("starting redis-server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done = cmd, done
-	s.mu.Unlock()
-	c := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1})
-	defer c.Close()
-	eventually(s.t, "redis-server on "+s.addr()+" to answer", func() bool {
-		select {
-		case <-done:
-			s.t.Fatalf("redis-server on %s exited at start (port taken?)", s.addr())
-		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		return c.Ping(ctx).Err() == nil
-	})
-}
-
-// stop kills the server (SIGKILL: an outage, not a shutdown) and waits
-// until it has exited and its port refuses connections.
-func (s *redisServer) stop() {
-	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
-	s.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Kill() // our own child, by pid
-	select {
-	case <-done:
-	case <-time.After(waitFor):
-		s.t.Errorf("redis-server %d did not exit", cmd.Process.Pid)
-	}
-	eventually(s.t, "redis port "+s.port+" to refuse connections", func() bool {
-		conn, err := net.DialTimeout("tcp", s.addr(), time.Second)
-		if err != nil {
-			return true
-		}
-		conn.Close()
-		return false
-	})
 }

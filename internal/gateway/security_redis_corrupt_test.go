@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // Redis state that is not what Rampart's scripts wrote (an operator, another
@@ -84,7 +86,7 @@ var corruptions = []corruption{
 // TestRedisCorruptStateIsAnErrorNotACrash corrupts, under each fail mode,
 // the state each guard reads and sends the requests that read it.
 func TestRedisCorruptStateIsAnErrorNotACrash(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	rc := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { _ = rc.Close() })
 	// What a request that hits corrupt state gets, per fail mode: the same
@@ -92,7 +94,7 @@ func TestRedisCorruptStateIsAnErrorNotACrash(t *testing.T) {
 	admitted := map[string]int{"ratelimit": http.StatusOK, "ban": http.StatusOK, "bruteforce": http.StatusUnauthorized}
 	for _, mode := range []string{"local", "open", "closed"} {
 		t.Run(mode, func(t *testing.T) {
-			prefix := redisPrefix(t, addr)
+			prefix := redistest.Prefix(t, addr)
 			g := corruptibleGateway(t, addr, prefix, mode)
 			const tries = 3
 			for _, c := range corruptions {

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // redisConfig is a gateway configuration on the Redis store at addr under
@@ -41,8 +43,8 @@ store:
 // refills while the test runs), where three unshared gateways would admit
 // three times the burst.
 func TestRedisSharedRateLimit(t *testing.T) {
-	addr := redisAddr(t)
-	prefix := redisPrefix(t, addr)
+	addr := redistest.Addr(t)
+	prefix := redistest.Prefix(t, addr)
 	up := textUpstream(t, "ok")
 	// 200 per 10s with a burst of 200: one token per 50ms, so the refill
 	// during the run is measurable but small next to the burst.
@@ -148,8 +150,8 @@ rate_limits:
 // API is enforced by another within bans.cache_ttl, and that lifting it
 // through the other replica works the same way back.
 func TestRedisSharedBans(t *testing.T) {
-	addr := redisAddr(t)
-	prefix := redisPrefix(t, addr)
+	addr := redistest.Addr(t)
+	prefix := redistest.Prefix(t, addr)
 	up := textUpstream(t, "ok")
 	const cacheTTL = 300 * time.Millisecond
 	cfg := redisConfig(addr, prefix, up.URL, `

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // TestRedisSharedRateLimitOverWindow: three gateway instances sharing one
@@ -33,8 +35,8 @@ import (
 // but it brackets them: t0 lies between the earliest send and the earliest
 // answer, t1 between the latest send and the latest answer.
 func TestRedisSharedRateLimitOverWindow(t *testing.T) {
-	addr := redisAddr(t)
-	prefix := redisPrefix(t, addr)
+	addr := redistest.Addr(t)
+	prefix := redistest.Prefix(t, addr)
 	up := textUpstream(t, "ok")
 	const (
 		burst    = 40

@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/rampartsec/rampart/internal/guard/authn"
+	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // Key and token guessing through the real authentication guard, on two
@@ -45,9 +46,9 @@ type tokenGuessCase struct {
 // authentication section auth and one API at /api requiring method.
 func tokenGuessingGateways(t *testing.T, auth, method string) []*testGateway {
 	t.Helper()
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	up := textUpstream(t, "ok")
-	cfg := gwConfig{rest: trustLoopback + redisStore(addr, redisPrefix(t, addr), "") + `
+	cfg := gwConfig{rest: trustLoopback + redisStore(addr, redistest.Prefix(t, addr), "") + `
 bans:
   cache_ttl: 200ms
 ` + auth + fmt.Sprintf(`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/config"
 	"github.com/rampartsec/rampart/internal/metrics"
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -69,7 +70,7 @@ func TestStoreMaxMarks(t *testing.T) {
 // a Redis without cluster support refuses at start (a single-node client
 // would connect), while addr connects to the same Redis.
 func TestStoreRedisClusterConfig(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	rc := config.Redis{Prefix: "rampart-test-cluster-config"}
 	single := rc
 	single.Addr = addr

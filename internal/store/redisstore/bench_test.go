@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -44,7 +45,7 @@ func benchmarkRedisDecisions(b *testing.B, decide func(rs *Store, key string) er
 }
 
 func benchmarkRedisCallers(b *testing.B, perCPU int, decide func(rs *Store, key string) error) {
-	rs := newTestStore(b, redisAddr(b), Config{Timeout: time.Second, PoolSize: 64})
+	rs := newTestStore(b, redistest.Addr(b), Config{Timeout: time.Second, PoolSize: 64})
 	var (
 		worker atomic.Int64
 		mu     sync.Mutex

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -15,21 +16,21 @@ import (
 // without CROSSSLOT, marks of namespaces held by different masters, and
 // one round trip per decision.
 func TestRedisCluster(t *testing.T) {
-	c := startCluster(t)
+	c := redistest.StartCluster(t)
 
 	t.Run("decisions for keys on every master", func(t *testing.T) {
-		rs := newTestStore(t, "", Config{ClusterAddrs: c.seeds()})
-		perNode := make([][]string, len(c.nodes))
+		rs := newTestStore(t, "", Config{ClusterAddrs: c.Seeds()})
+		perNode := make([][]string, len(c.Nodes))
 		for i := 0; slices.ContainsFunc(perNode, func(ks []string) bool { return len(ks) < 3 }); i++ {
 			k := fmt.Sprint("203.0.113.", i)
-			n := c.nodeOf(t, keyPart(k)) // the hash tag of every key of k
+			n := c.NodeOf(t, keyPart(k)) // the hash tag of every key of k
 			perNode[n] = append(perNode[n], k)
 		}
 		limits := []store.NamedLimit{
 			{Name: "0", Limit: store.Limit{Rate: 1, Period: time.Minute, Burst: 3}},
 			{Name: "1", Limit: store.Limit{Rate: 100, Period: time.Hour, Burst: 100}},
 		}
-		before := c.evalshaCalls(t)
+		before := evalshaCalls(t, c)
 		for _, keys := range perNode {
 			for _, k := range keys {
 				for i := range 4 {
@@ -57,7 +58,7 @@ func TestRedisCluster(t *testing.T) {
 		}
 		// Each master ran the scripts of its own keys: 4 AllowAll, 1 Incr
 		// and 1 AddDistinct per key, and nothing else.
-		after := c.evalshaCalls(t)
+		after := evalshaCalls(t, c)
 		for i, keys := range perNode {
 			if got, want := after[i]-before[i], int64(6*len(keys)); got != want {
 				t.Errorf("master %d ran %d EVALSHA for %d keys, want %d", i, got, len(keys), want)
@@ -68,7 +69,7 @@ func TestRedisCluster(t *testing.T) {
 	t.Run("multi-limit timeline matches memory", func(t *testing.T) {
 		clock := newFakeClock()
 		start := clock.Now()
-		rs := newTestStore(t, "", Config{ClusterAddrs: c.seeds(), Now: clock.Now})
+		rs := newTestStore(t, "", Config{ClusterAddrs: c.Seeds(), Now: clock.Now})
 		for i, s := range multiTimeline {
 			clock.Set(start.Add(s.at))
 			got, err := rs.AllowAll(ctx, "client", multiLimits, s.cost)
@@ -79,16 +80,16 @@ func TestRedisCluster(t *testing.T) {
 	})
 
 	t.Run("marks of namespaces on every master", func(t *testing.T) {
-		rs := newTestStore(t, "", Config{ClusterAddrs: c.seeds(), MaxMarks: 3})
+		rs := newTestStore(t, "", Config{ClusterAddrs: c.Seeds(), MaxMarks: 3})
 		byNode := map[int][]string{}
 		for _, ns := range []string{"ban", "lockout", "trusted", "revoked-jti", "revoked-sub", "obj"} {
-			n := c.nodeOf(t, ns) // a namespace's keys are tagged {ns}
+			n := c.NodeOf(t, ns) // a namespace's keys are tagged {ns}
 			byNode[n] = append(byNode[n], ns)
 		}
 		t.Logf("masters of the gateway's mark namespaces: %v", byNode)
-		for i := 0; len(byNode) < len(c.nodes); i++ {
+		for i := 0; len(byNode) < len(c.Nodes); i++ {
 			ns := fmt.Sprint("ns-", i)
-			byNode[c.nodeOf(t, ns)] = append(byNode[c.nodeOf(t, ns)], ns)
+			byNode[c.NodeOf(t, ns)] = append(byNode[c.NodeOf(t, ns)], ns)
 		}
 		now := time.Now()
 		for _, spaces := range byNode {
@@ -115,28 +116,28 @@ func TestRedisCluster(t *testing.T) {
 	})
 
 	t.Run("one round trip per decision", func(t *testing.T) {
-		rs := newTestStore(t, "", Config{ClusterAddrs: c.seeds()})
+		rs := newTestStore(t, "", Config{ClusterAddrs: c.Seeds()})
 		hook := &countingHook{}
 		rs.client.AddHook(hook)
 		evalBefore := 0
-		for _, d := range c.direct {
-			evalBefore += int(commandCalls(t, d)["eval"])
+		for _, d := range c.Direct {
+			evalBefore += int(redistest.CommandCalls(t, d)["eval"])
 		}
-		before := c.evalshaCalls(t)
+		before := evalshaCalls(t, c)
 		const n = 300
 		for i := range n {
 			if _, err := rs.AllowAll(ctx, fmt.Sprint("client-", i), threeLimits, 1); err != nil {
 				t.Fatal(err)
 			}
 		}
-		after := c.evalshaCalls(t)
+		after := evalshaCalls(t, c)
 		var total, evals int64
 		for i := range after {
 			total += after[i] - before[i]
 			if after[i] == before[i] {
 				t.Errorf("master %d served none of %d keys", i, n)
 			}
-			evals += commandCalls(t, c.direct[i])["eval"]
+			evals += redistest.CommandCalls(t, c.Direct[i])["eval"]
 		}
 		if got := hook.n.Load(); got != n || total != n {
 			t.Errorf("%d decisions: client sent %d commands, masters ran %d EVALSHA; want %d each", n, got, total, n)
@@ -151,7 +152,7 @@ func TestRedisCluster(t *testing.T) {
 // working store and store.ErrUnavailable, from New and from every call,
 // so the failover applies the fail mode as with one Redis.
 func TestClusterUnreachableIsUnavailable(t *testing.T) {
-	s, err := New(ctx, Config{ClusterAddrs: []string{"127.0.0.1:" + freePort(t)}, Prefix: randomPrefix(t), Timeout: 200 * time.Millisecond})
+	s, err := New(ctx, Config{ClusterAddrs: []string{"127.0.0.1:" + redistest.FreePort(t)}, Prefix: redistest.UniquePrefix(t), Timeout: 200 * time.Millisecond})
 	if !errors.Is(err, store.ErrUnavailable) || s == nil {
 		t.Fatalf("New with no cluster: %v, %v; want a store and ErrUnavailable", s, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -12,7 +13,7 @@ import (
 // type or garbage (by an operator, another program, an attacker with
 // Redis access) give errors, never panics or made-up decisions.
 func TestCorruptStateIsAnErrorNotACrash(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	c := rs.client
 	limit := store.Limit{Rate: 1, Period: time.Second, Burst: 5}
 	marks := rs.markKeys("ban")
@@ -91,7 +92,7 @@ func TestCorruptStateIsAnErrorNotACrash(t *testing.T) {
 // TestNonceOverAnyKeyIsSeen: SET NX on an existing key of any type
 // answers "seen", the safe reading for a replay cache.
 func TestNonceOverAnyKeyIsSeen(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	if err := rs.client.HSet(ctx, rs.key("nonce", "k"), "a", "b").Err(); err != nil {
 		t.Fatal(err)
 	}

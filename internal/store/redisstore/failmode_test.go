@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -18,7 +19,7 @@ import (
 // recovers on its first probe after the restart, with one log line and
 // one callback per transition.
 func TestFailModesWithRedisStopped(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.StartServer(t)
 	clock := newFakeClock()
 	limit := store.Limit{Rate: 10, Period: time.Second, Burst: 4}
 	type replica struct {
@@ -123,9 +124,9 @@ func TestFailModesWithRedisStopped(t *testing.T) {
 // TestNewWhileRedisDown: New returns a working store with an
 // ErrUnavailable error, and the store connects once Redis is up.
 func TestNewWhileRedisDown(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.StartServer(t)
 	srv.Stop()
-	s, err := New(ctx, Config{Addr: srv.Addr(), Prefix: randomPrefix(t), Timeout: 500 * time.Millisecond})
+	s, err := New(ctx, Config{Addr: srv.Addr(), Prefix: redistest.UniquePrefix(t), Timeout: 500 * time.Millisecond})
 	if !errors.Is(err, store.ErrUnavailable) || s == nil {
 		t.Fatalf("New with Redis down: %v, %v; want a store and ErrUnavailable", s, err)
 	}
@@ -156,7 +157,7 @@ func TestNewValidates(t *testing.T) {
 
 // TestNewRefusesBadPassword: a login error is not an outage.
 func TestNewRefusesBadPassword(t *testing.T) {
-	srv := startRedis(t, "--requirepass", "the-password")
+	srv := redistest.StartServer(t, "--requirepass", "the-password")
 	s, err := New(ctx, Config{Addr: srv.Addr(), Password: "not-the-password", Timeout: time.Second})
 	if err == nil || s != nil || errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("bad password: %v %v, want a plain error and no store", s, err)
@@ -164,7 +165,7 @@ func TestNewRefusesBadPassword(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "not-the-password") {
 		t.Errorf("error leaks the password: %v", err)
 	}
-	s, err = New(ctx, Config{Addr: srv.Addr(), Password: "the-password", Prefix: randomPrefix(t), Timeout: time.Second})
+	s, err = New(ctx, Config{Addr: srv.Addr(), Password: "the-password", Prefix: redistest.UniquePrefix(t), Timeout: time.Second})
 	if err != nil {
 		t.Fatalf("right password: %v", err)
 	}

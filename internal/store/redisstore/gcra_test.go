@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -81,7 +82,7 @@ var timelines = []struct {
 // TestRedisGCRATimelinesMatchMemory runs each timeline on Redis and on
 // store.Memory with the same test clock.
 func TestRedisGCRATimelinesMatchMemory(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	for _, tl := range timelines {
 		t.Run(tl.name, func(t *testing.T) {
 			clock := newFakeClock()
@@ -105,7 +106,7 @@ func TestRedisGCRATimelinesMatchMemory(t *testing.T) {
 
 // TestRedisGCRAServerClock: without a test clock the script uses TIME.
 func TestRedisGCRAServerClock(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	limit := store.Limit{Rate: 1, Period: time.Minute, Burst: 3}
 	for i := range 3 {
 		if d, err := rs.Allow(ctx, "k", limit, 1); err != nil || !d.Allowed || d.Remaining != 2-i {
@@ -130,7 +131,7 @@ func TestRedisGCRAServerClock(t *testing.T) {
 // TestRedisGCRAConcurrentExactBurst: concurrent replicas on one key admit
 // exactly the burst: the script is atomic.
 func TestRedisGCRAConcurrentExactBurst(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	rs := newTestStore(t, addr, Config{})
 	other := newTestStore(t, addr, Config{Prefix: rs.prefix}) // a second replica
 	limit := store.Limit{Rate: 1, Period: time.Hour, Burst: 60}
@@ -158,7 +159,7 @@ func TestRedisGCRAConcurrentExactBurst(t *testing.T) {
 }
 
 func TestRedisRejectsBadInput(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	_, e1 := rs.Allow(ctx, "k", store.Limit{Rate: 1}, 1)
 	_, e2 := rs.Allow(ctx, "k", store.Limit{Rate: 1, Period: time.Second, Burst: 1}, -1)
 	_, e3 := rs.Incr(ctx, "k", time.Microsecond, 1)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -59,7 +60,7 @@ func sameMulti(a, b store.MultiDecision) bool { return fmt.Sprintf("%+v", a) == 
 func TestRedisMultiLimitTimelineMatchesMemory(t *testing.T) {
 	clock := newFakeClock()
 	start := clock.Now()
-	rs := newTestStore(t, redisAddr(t), Config{Now: clock.Now})
+	rs := newTestStore(t, redistest.Addr(t), Config{Now: clock.Now})
 	mem, _ := store.NewMemory(store.MemoryConfig{Now: clock.Now})
 	for i, s := range multiTimeline {
 		clock.Set(start.Add(s.at))
@@ -78,7 +79,7 @@ func TestRedisMultiLimitTimelineMatchesMemory(t *testing.T) {
 // the first limit is byte for byte the same after any number of requests
 // the second limit refused.
 func TestRedisRefusalBySecondLimitLeavesFirstUncharged(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	limits := []store.NamedLimit{
 		{Name: "second", Limit: store.Limit{Rate: 20, Period: time.Second, Burst: 40}},
 		{Name: "day", Limit: store.Limit{Rate: 2, Period: 24 * time.Hour, Burst: 2}},
@@ -114,7 +115,7 @@ func TestRedisRefusalBySecondLimitLeavesFirstUncharged(t *testing.T) {
 // TestRedisMultiLimitConcurrentExact: two replicas on one key admit
 // exactly the tighter burst and charge the looser limit exactly as often.
 func TestRedisMultiLimitConcurrentExact(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	rs := newTestStore(t, addr, Config{})
 	other := newTestStore(t, addr, Config{Prefix: rs.prefix})
 	limits := []store.NamedLimit{
@@ -151,7 +152,7 @@ func TestRedisMultiLimitConcurrentExact(t *testing.T) {
 // TestRedisMultiLimitCorruptLaterKey: a corrupt state in any limit is an
 // error, and the limits before it are not charged.
 func TestRedisMultiLimitCorruptLaterKey(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	keys := rs.limitKeys("k", multiLimits)
 	if err := rs.client.Set(ctx, keys[1], "garbage", 0).Err(); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -45,7 +46,7 @@ var threeLimits = []store.NamedLimit{
 // of each kind are N commands sent by the client and, for scripts, N
 // EVALSHA calls in INFO commandstats (no EVAL, no extra command).
 func TestOneRoundTripPerOperation(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.StartServer(t)
 	rs := newTestStore(t, srv.Addr(), Config{})
 	hook := &countingHook{}
 	rs.client.AddHook(hook)
@@ -78,13 +79,13 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 		{"FirstSeen", func(i int) error { _, err := rs.FirstSeen(ctx, "k", time.Minute); return err }, "set", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before, sent := commandCalls(t, admin), hook.n.Load()
+			before, sent := redistest.CommandCalls(t, admin), hook.n.Load()
 			for i := range n {
 				if err := tc.op(i); err != nil {
 					t.Fatal(err)
 				}
 			}
-			after := commandCalls(t, admin)
+			after := redistest.CommandCalls(t, admin)
 			if got := hook.n.Load() - sent; got != n*tc.commands {
 				t.Errorf("client sent %d commands for %d operations, want %d", got, n, n*tc.commands)
 			}
@@ -102,7 +103,7 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 // cache (a restart, SCRIPT FLUSH), the next call falls back to EVAL once
 // and the script is cached again.
 func TestScriptCacheFlushCostsOneExtraTripOnce(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.StartServer(t)
 	rs := newTestStore(t, srv.Addr(), Config{})
 	if err := rs.client.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func TestScriptCacheFlushCostsOneExtraTripOnce(t *testing.T) {
 			t.Fatalf("call %d after flush: %+v %v", i, d, err)
 		}
 	}
-	calls := commandCalls(t, rs.client)
+	calls := redistest.CommandCalls(t, rs.client)
 	if calls["eval"] != 1 {
 		t.Errorf("EVAL ran %d times after a flush, want 1", calls["eval"])
 	}

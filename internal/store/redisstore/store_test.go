@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/redistest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -15,7 +16,7 @@ import (
 // random operations on the same test clock and compares every answer.
 func TestRedisMatchesMemory(t *testing.T) {
 	clock := newFakeClock()
-	rs := newTestStore(t, redisAddr(t), Config{Now: clock.Now})
+	rs := newTestStore(t, redistest.Addr(t), Config{Now: clock.Now})
 	mem, _ := store.NewMemory(store.MemoryConfig{Now: clock.Now})
 	rng := rand.New(rand.NewPCG(7, 11))
 	limits := []store.Limit{
@@ -74,7 +75,7 @@ func TestRedisMatchesMemory(t *testing.T) {
 func TestRedisCountersAndReset(t *testing.T) {
 	clock := newFakeClock()
 	clock.Set(time.Date(2030, 1, 1, 0, 0, 50, 0, time.UTC))
-	rs := newTestStore(t, redisAddr(t), Config{Now: clock.Now})
+	rs := newTestStore(t, redistest.Addr(t), Config{Now: clock.Now})
 	for i, tc := range []struct {
 		advance time.Duration
 		n, want int64
@@ -95,7 +96,7 @@ func TestRedisCountersAndReset(t *testing.T) {
 }
 
 func TestRedisDistinctLarge(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	var got int64
 	for i := range 2000 {
 		n, err := rs.AddDistinct(ctx, "ip", fmt.Sprint("user", i%1000), time.Hour)
@@ -110,7 +111,7 @@ func TestRedisDistinctLarge(t *testing.T) {
 }
 
 func TestRedisNonces(t *testing.T) {
-	rs := newTestStore(t, redisAddr(t), Config{})
+	rs := newTestStore(t, redistest.Addr(t), Config{})
 	for i, want := range []bool{true, false, false} {
 		if got, err := rs.FirstSeen(ctx, "nonce-1", 1500*time.Millisecond); err != nil || got != want {
 			t.Errorf("call %d: %v %v, want %v", i, got, err, want)
@@ -128,7 +129,7 @@ func TestRedisNonces(t *testing.T) {
 
 func TestRedisMarks(t *testing.T) {
 	clock := newFakeClock()
-	rs := newTestStore(t, redisAddr(t), Config{Now: clock.Now, MaxMarks: 5})
+	rs := newTestStore(t, redistest.Addr(t), Config{Now: clock.Now, MaxMarks: 5})
 	mem, _ := store.NewMemory(store.MemoryConfig{Now: clock.Now, MaxMarks: 5})
 	now := clock.Now()
 	ban := store.Mark{Key: "198.51.100.7", Reason: "credential stuffing", Source: "bruteforce", Since: now, Until: now.Add(time.Hour)}
