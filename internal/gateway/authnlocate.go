@@ -30,49 +30,43 @@ func locateAuthn(cfg *config.Config, ac authn.Config, opts authn.Options, err er
 		return authnAt("authentication.realm", e)
 	}
 	inline := len(cfg.Authentication.APIKeys.Keys)
-	for i, k := range ac.APIKeys.Keys {
-		c := base
+	if i, e := firstFailingAlone(base, fails, ac.APIKeys.Keys, func(c *authn.Config, one []authn.APIKey) {
 		c.APIKeys = ac.APIKeys
-		c.APIKeys.Keys = []authn.APIKey{k}
-		if e := fails(c); e != nil {
-			if i >= inline { // a record of keys_file, after the inline ones
-				return authnAt("authentication.api_keys.keys_file", fmt.Errorf("record %d: %w", i-inline, e))
-			}
-			return authnAt(fmt.Sprintf("authentication.api_keys.keys[%d]", i), e)
+		c.APIKeys.Keys = one
+	}); e != nil {
+		if i >= inline { // a record of keys_file, after the inline ones
+			return authnAt("authentication.api_keys.keys_file", fmt.Errorf("record %d: %w", i-inline, e))
 		}
+		return authnAt(fmt.Sprintf("authentication.api_keys.keys[%d]", i), e)
 	}
-	for i, f := range ac.MTLS.ClientCAFiles {
-		c := base
-		c.MTLS = authn.MTLSConfig{ClientCAFiles: []string{f}}
-		if e := fails(c); e != nil {
-			return authnAt(fmt.Sprintf("authentication.mtls.client_ca_files[%d]", i), e)
-		}
+	if i, e := firstFailingAlone(base, fails, ac.MTLS.ClientCAFiles, func(c *authn.Config, one []string) {
+		c.MTLS = authn.MTLSConfig{ClientCAFiles: one}
+	}); e != nil {
+		return authnAt(fmt.Sprintf("authentication.mtls.client_ca_files[%d]", i), e)
 	}
-	for i, k := range ac.Signatures.Keys {
-		c := base
+	if i, e := firstFailingAlone(base, fails, ac.Signatures.Keys, func(c *authn.Config, one []authn.SignatureKey) {
 		c.Signatures = ac.Signatures
-		c.Signatures.Keys = []authn.SignatureKey{k}
-		if e := fails(c); e != nil {
-			return authnAt(fmt.Sprintf("authentication.signatures.keys[%d]", i), e)
-		}
+		c.Signatures.Keys = one
+	}); e != nil {
+		return authnAt(fmt.Sprintf("authentication.signatures.keys[%d]", i), e)
 	}
-	for i, is := range ac.JWT.Issuers {
-		c := base
+	if i, e := firstFailingAlone(base, fails, ac.JWT.Issuers, func(c *authn.Config, one []authn.Issuer) {
 		c.JWT = ac.JWT
-		c.JWT.Issuers = []authn.Issuer{is}
-		e := fails(c)
-		if e == nil {
-			continue
-		}
+		c.JWT.Issuers = one
+	}); e != nil {
 		field := fmt.Sprintf("authentication.jwt.issuers[%d]", i)
-		for j, kf := range is.KeyFiles {
-			one := is
-			one.JWKSURL, one.RequireKeysAtStart, one.Keys = "", false, nil
-			one.KeyFiles = []authn.KeyFile{kf}
-			c.JWT.Issuers = []authn.Issuer{one}
-			if e := fails(c); e != nil {
-				return authnAt(fmt.Sprintf("%s.key_files[%d].path", field, j), e)
-			}
+		// The issuer with one key file at a time, and nothing else to
+		// fetch or require, finds the file that fails.
+		is := ac.JWT.Issuers[i]
+		withJWT := base
+		withJWT.JWT = ac.JWT
+		if j, e := firstFailingAlone(withJWT, fails, is.KeyFiles, func(c *authn.Config, one []authn.KeyFile) {
+			alone := is
+			alone.JWKSURL, alone.RequireKeysAtStart, alone.Keys = "", false, nil
+			alone.KeyFiles = one
+			c.JWT.Issuers = []authn.Issuer{alone}
+		}); e != nil {
+			return authnAt(fmt.Sprintf("%s.key_files[%d].path", field, j), e)
 		}
 		return authnAt(field, e)
 	}
@@ -94,6 +88,20 @@ func locateAuthn(cfg *config.Config, ac authn.Config, opts authn.Options, err er
 		}
 	}
 	return authnAt("authentication", err)
+}
+
+// firstFailingAlone builds base with each entry of entries alone (put
+// puts a one-entry list in its place) and returns the index and error of
+// the first that fails, or a nil error when none does.
+func firstFailingAlone[E any](base authn.Config, fails func(authn.Config) error, entries []E, put func(c *authn.Config, one []E)) (int, error) {
+	for i, entry := range entries {
+		c := base
+		put(&c, []E{entry})
+		if err := fails(c); err != nil {
+			return i, err
+		}
+	}
+	return -1, nil
 }
 
 func authnAt(field string, err error) error { return atFieldTrim(field, "authn: ", err) }

@@ -48,21 +48,28 @@ bruteforce:
   account_key_env: %s
   delay:
     base: -1ms
-apis:
-  - name: sample
-    path_prefix: /api
-    upstreams: [%q]
-    routes:
-      - name: login
-        path: /api/login
-        methods: [POST]
-        credential: {}
-`, testAccountKeyEnv, api.URL())}
+apis:`, testAccountKeyEnv) + credentialAPI("sample", "/api", api.URL(), "{}")}
 	gws := make([]*testGateway, n)
 	for i := range gws {
 		gws[i] = withAdminToken(t, cfg)
 	}
 	return gws
+}
+
+// credentialAPI is an apis entry: the API name at prefix in front of
+// upstream, whose POST <prefix>/login is a credential route with the given
+// settings ("{}" for the defaults).
+func credentialAPI(name, prefix, upstream, credential string) string {
+	return fmt.Sprintf(`
+  - name: %s
+    path_prefix: %s
+    upstreams: [%q]
+    routes:
+      - name: login
+        path: %s/login
+        methods: [POST]
+        credential: %s
+`, name, prefix, upstream, prefix, credential)
 }
 
 func loginBody(user, password string) string {

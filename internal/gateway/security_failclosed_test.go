@@ -38,12 +38,16 @@ func credentialUpstream(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// failModeConfig is a gateway on a Redis at addr with the given fail mode
-// and ban cache TTL: an API "app" with a per-address rate limit, an API
-// "auth" whose credential route /auth/login locks addresses out after
-// three failures, and an API "free" with neither.
-func failModeConfig(addr, mode, cacheTTL, upstream string) gwConfig {
-	return gwConfig{rest: trustLoopback + redisStore(addr, "rampart", "  fail_mode: "+mode+"\n") + fmt.Sprintf(`
+// failModeGateway starts a redis-server of its own (for the test to stop
+// and start) and a gateway on it with the given fail mode and ban cache
+// TTL, in front of a credentialUpstream: an API "app" with a per-address
+// rate limit, an API "free" with neither, and an API "auth" whose
+// credential route /auth/login locks addresses out after three failures.
+func failModeGateway(t *testing.T, mode, cacheTTL string) (*testGateway, *redistest.Server) {
+	t.Helper()
+	rs := redistest.StartServer(t)
+	up := credentialUpstream(t)
+	g := withAdminToken(t, gwConfig{rest: trustLoopback + redisStore(rs.Addr(), "rampart", "  fail_mode: "+mode+"\n") + fmt.Sprintf(`
 bans:
   cache_ttl: %s
 bruteforce:
@@ -58,18 +62,10 @@ apis:
     path_prefix: /api
     upstreams: [%q]
     rate_limits: [per-ip]
-  - name: auth
-    path_prefix: /auth
-    upstreams: [%q]
-    routes:
-      - name: login
-        path: /auth/login
-        methods: [POST]
-        credential: {}
   - name: free
     path_prefix: /free
-    upstreams: [%q]
-`, cacheTTL, upstream, upstream, upstream)}
+    upstreams: [%q]`, cacheTTL, up.URL, up.URL) + credentialAPI("auth", "/auth", up.URL, "{}")})
+	return g, rs
 }
 
 // awaitStoreHealthAny is awaitStoreHealth for fail_mode closed, where every
@@ -102,11 +98,9 @@ func wantPublicOnly(t *testing.T, r reply, redisAddr string) {
 // Retry-After, and count as store errors. Once Redis is back, requests are
 // admitted again.
 func TestRedisOutageFailModeClosed(t *testing.T) {
-	rs := redistest.StartServer(t)
-	up := credentialUpstream(t)
 	// The ban cache (1h) keeps warm's "not banned" through the outage, so
 	// its requests reach the guards after the ban check.
-	g := withAdminToken(t, failModeConfig(rs.Addr(), "closed", "1h", up.URL))
+	g, rs := failModeGateway(t, "closed", "1h")
 	var fresh addrSource
 	const warm, banned = "192.0.2.30", "192.0.2.31"
 
@@ -153,10 +147,8 @@ func TestRedisOutageFailModeClosed(t *testing.T) {
 // check finds no ban and the brute-force guard counts nothing, so nothing
 // is refused; nothing fails either.
 func TestRedisOutageFailModeOpenChecksNothing(t *testing.T) {
-	rs := redistest.StartServer(t)
-	up := credentialUpstream(t)
 	// No ban cache: every lookup goes to the store.
-	g := withAdminToken(t, failModeConfig(rs.Addr(), "open", "-1ms", up.URL))
+	g, rs := failModeGateway(t, "open", "-1ms")
 	var fresh addrSource
 	const banned, guesser = "192.0.2.41", "192.0.2.42"
 	g.ban(t, "ip:"+banned, "1h")
@@ -180,9 +172,7 @@ func TestRedisOutageFailModeOpenChecksNothing(t *testing.T) {
 // this replica wrote is still enforced (mirrored into its memory) and
 // failed logins are counted in its memory, so the lockout still comes.
 func TestRedisOutageFailModeLocalUsesThisReplica(t *testing.T) {
-	rs := redistest.StartServer(t)
-	up := credentialUpstream(t)
-	g := withAdminToken(t, failModeConfig(rs.Addr(), "local", "-1ms", up.URL))
+	g, rs := failModeGateway(t, "local", "-1ms")
 	var fresh addrSource
 	const banned, guesser = "192.0.2.51", "192.0.2.52"
 	g.ban(t, "ip:"+banned, "1h")

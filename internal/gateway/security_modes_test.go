@@ -116,21 +116,12 @@ func TestBruteForceMonitoredCredentialRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = api.Close() })
-	g := withAdminToken(t, gwConfig{rest: trustLoopback + fmt.Sprintf(`
+	g := withAdminToken(t, gwConfig{rest: trustLoopback + `
 bruteforce:
   account: {delay_after: 3, lock_after: 5}
   delay: {base: 1ms, max: 2ms}
   stuffing: {accounts: 3}
-apis:
-  - name: sample
-    path_prefix: /api
-    upstreams: [%q]
-    routes:
-      - name: login
-        path: /api/login
-        methods: [POST]
-        credential: {mode: monitor}
-`, api.URL())})
+apis:` + credentialAPI("sample", "/api", api.URL(), "{mode: monitor}")})
 
 	// A distributed guess on alice: failures 4 and 5 would be delayed,
 	// the fifth locks her account, 6 to 8 would be refused.
@@ -176,8 +167,7 @@ apis:
 // is read from authentication.api_keys.header (and from "Authorization:
 // ApiKey"), not from a fixed X-API-Key.
 func TestBruteForceDelayMetricAndAPIKeyHeader(t *testing.T) {
-	up := credentialUpstream(t)
-	g := startGateway(t, gwConfig{rest: trustLoopback + fmt.Sprintf(`
+	g := startGateway(t, gwConfig{rest: trustLoopback + `
 authentication:
   api_keys:
     header: X-Partner-Key
@@ -185,16 +175,7 @@ bruteforce:
   account: {delay_after: 2, lock_after: 50}
   delay: {base: 1ms, max: 2ms}
   api_key: {failures: 4}
-apis:
-  - name: auth
-    path_prefix: /auth
-    upstreams: [%q]
-    routes:
-      - name: login
-        path: /auth/login
-        methods: [POST]
-        credential: {}
-`, up.URL)})
+apis:` + credentialAPI("auth", "/auth", credentialUpstream(t).URL, "{}")})
 	const key = "rk_partner01_secret"
 	attempt := func(i int, h http.Header) reply {
 		t.Helper()
@@ -227,21 +208,11 @@ apis:
 // rampart_denials_total, but the flood makes one denial event (per rule,
 // key and minute), not one per request.
 func TestBruteForceLockedOutFloodIsOneEvent(t *testing.T) {
-	up := credentialUpstream(t)
-	g := startGateway(t, gwConfig{rest: trustLoopback + fmt.Sprintf(`
+	g := startGateway(t, gwConfig{rest: trustLoopback + `
 bruteforce:
   ip: {failures: 3}
   delay: {base: -1ms}
-apis:
-  - name: auth
-    path_prefix: /auth
-    upstreams: [%q]
-    routes:
-      - name: login
-        path: /auth/login
-        methods: [POST]
-        credential: {}
-`, up.URL)})
+apis:` + credentialAPI("auth", "/auth", credentialUpstream(t).URL, "{}")})
 	const attacker, flood = "10.90.0.1", 40
 	for i := range 3 {
 		if r := g.from(t, http.MethodPost, "/auth/login", attacker, loginBody(fmt.Sprintf("user%d", i), "wrong")); r.status != http.StatusUnauthorized {

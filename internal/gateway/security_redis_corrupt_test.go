@@ -160,16 +160,7 @@ bruteforce:
   account_key_env: %s
   ip: {failures: 2}
   delay: {base: -1ms}
-apis:
-  - name: app
-    path_prefix: /api
-    upstreams: [%q]
-    routes:
-      - name: login
-        path: /api/login
-        methods: [POST]
-        credential: {}
-`, corruptBurst, testAccountKeyEnv, up.URL)})
+apis:`, corruptBurst, testAccountKeyEnv) + credentialAPI("app", "/api", up.URL, "{}")})
 }
 
 // limiterKey makes one admitted request as client and returns the key of

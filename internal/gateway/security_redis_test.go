@@ -24,6 +24,14 @@ apis:
 `, upstream)}
 }
 
+// sharedRedisConfig is redisConfig on the Redis at REDIS_ADDR, under a
+// prefix of the test's own, in front of an upstream answering "ok".
+func sharedRedisConfig(t *testing.T, extra string) gwConfig {
+	t.Helper()
+	addr := redistest.Addr(t)
+	return redisConfig(addr, redistest.Prefix(t, addr), textUpstream(t, "ok").URL, extra)
+}
+
 // redisStore is the store section for Redis at addr, with extra lines
 // (fail_mode, replicas) indented by two spaces.
 func redisStore(addr, prefix, extra string) string {
@@ -43,9 +51,6 @@ store:
 // refills while the test runs), where three unshared gateways would admit
 // three times the burst.
 func TestRedisSharedRateLimit(t *testing.T) {
-	addr := redistest.Addr(t)
-	prefix := redistest.Prefix(t, addr)
-	up := textUpstream(t, "ok")
 	// 200 per 10s with a burst of 200: one token per 50ms, so the refill
 	// during the run is measurable but small next to the burst.
 	const (
@@ -55,21 +60,18 @@ func TestRedisSharedRateLimit(t *testing.T) {
 		workers  = 6
 		client   = "192.0.2.50"
 	)
-	cfg := redisConfig(addr, prefix, up.URL, `
+	cfg := sharedRedisConfig(t, `
 rate_limits:
   - name: shared
     global: true
     limits:
       - {requests: 200, per: 10s, burst: 200}
 `)
-	gws := []*testGateway{startSecurityGateway(t, cfg), startSecurityGateway(t, cfg), startSecurityGateway(t, cfg)}
+	gws := startReplicas(t, cfg, 3)
 
+	tally := newSpreadTally(len(gws))
 	var (
-		next     atomic.Int64
-		admitted [3]atomic.Int64
-		refused  [3]atomic.Int64
-		errs     = make(chan error, workers)
-		wg       sync.WaitGroup
+		next atomic.Int64
 		// Every decision is taken between the first request's send and
 		// the last one's answer, and the span from the first decision to
 		// the last one includes [first answer, last send].
@@ -77,49 +79,24 @@ rate_limits:
 	)
 	firstRecv.Store(int64(time.Hour))
 	start := time.Now()
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= requests {
-					return
-				}
-				n := i % len(gws)
-				sent := time.Since(start)
-				r, err := send(gws[n].client, http.MethodGet, gws[n].url("/api/x"), client, "", nil)
-				storeMax(&lastSend, sent)
-				storeMin(&firstRecv, time.Since(start))
-				switch {
-				case err != nil:
-					errs <- err
-					return
-				case r.status == http.StatusOK:
-					admitted[n].Add(1)
-				case r.status == http.StatusTooManyRequests:
-					refused[n].Add(1)
-				default:
-					errs <- fmt.Errorf("gateway %d: status %d, body %q", n, r.status, r.body)
-					return
-				}
+	runWorkers(t, workers, func() error {
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= requests {
+				return nil
 			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-
-	total := 0
-	for n := range gws {
-		a, r := admitted[n].Load(), refused[n].Load()
-		t.Logf("gateway %d: %d admitted, %d refused", n, a, r)
-		if a == 0 || r == 0 {
-			t.Errorf("gateway %d admitted %d and refused %d: the traffic was not spread", n, a, r)
+			n := i % len(gws)
+			sent := time.Since(start)
+			r, err := send(gws[n].client, http.MethodGet, gws[n].url("/api/x"), client, "", nil)
+			storeMax(&lastSend, sent)
+			storeMin(&firstRecv, time.Since(start))
+			if err := tally.count(n, r, err); err != nil {
+				return err
+			}
 		}
-		total += int(a)
-	}
+	})
+	elapsed := time.Since(start)
+	total := tally.admittedTotal(t)
 	// With requests arriving far more often than tokens, GCRA admits the
 	// burst plus one token per interval between the first decision and
 	// the last: the configured limit over the run. The client cannot see
@@ -135,26 +112,15 @@ rate_limits:
 	if lo, hi := 0.99*limitLo, 1.01*limitHi; float64(total) < lo || float64(total) > hi {
 		t.Errorf("admitted %d, want within 1%% of the limit over the run, %.1f..%.1f", total, lo, hi)
 	}
-	// Nothing was decided by a fail mode.
-	for n, g := range gws {
-		if v := g.metric(t, "rampart_store_healthy", nil); v != 1 {
-			t.Errorf("gateway %d: rampart_store_healthy = %v, want 1", n, v)
-		}
-		if v := g.metric(t, "rampart_store_errors_total", nil); v != 0 {
-			t.Errorf("gateway %d: rampart_store_errors_total = %v, want 0", n, v)
-		}
-	}
+	wantNoFailMode(t, gws)
 }
 
 // TestRedisSharedBans checks that a ban added through one replica's admin
 // API is enforced by another within bans.cache_ttl, and that lifting it
 // through the other replica works the same way back.
 func TestRedisSharedBans(t *testing.T) {
-	addr := redistest.Addr(t)
-	prefix := redistest.Prefix(t, addr)
-	up := textUpstream(t, "ok")
 	const cacheTTL = 300 * time.Millisecond
-	cfg := redisConfig(addr, prefix, up.URL, `
+	cfg := sharedRedisConfig(t, `
 bans:
   cache_ttl: 300ms
 `)
@@ -191,6 +157,93 @@ bans:
 		t.Fatalf("replica B right after the unban: status %d, body %q", r.status, r.body)
 	}
 	awaitStatus(t, a, client, http.StatusOK, lifted, cacheTTL)
+}
+
+// startReplicas starts n gateways on cfg: replicas sharing its store.
+func startReplicas(t *testing.T, cfg gwConfig, n int) []*testGateway {
+	t.Helper()
+	gws := make([]*testGateway, n)
+	for i := range gws {
+		gws[i] = startSecurityGateway(t, cfg)
+	}
+	return gws
+}
+
+// runWorkers runs work in n goroutines and, once every one has returned,
+// fails the test with an error one returned.
+func runWorkers(t *testing.T, n int, work func() error) {
+	t.Helper()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if err := work(); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// spreadTally counts the answers to one client's rate-limited traffic
+// spread across replicas, per replica.
+type spreadTally struct {
+	admitted, refused []atomic.Int64
+}
+
+func newSpreadTally(replicas int) *spreadTally {
+	return &spreadTally{admitted: make([]atomic.Int64, replicas), refused: make([]atomic.Int64, replicas)}
+}
+
+// count records the answer r of replica n, or returns the error of the
+// exchange; an answer other than 200 or 429 is an error too.
+func (s *spreadTally) count(n int, r reply, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case r.status == http.StatusOK:
+		s.admitted[n].Add(1)
+	case r.status == http.StatusTooManyRequests:
+		s.refused[n].Add(1)
+	default:
+		return fmt.Errorf("gateway %d: status %d, body %q", n, r.status, r.body)
+	}
+	return nil
+}
+
+// admittedTotal logs each replica's counts, fails the test when one of
+// them admitted or refused nothing (the traffic was not spread), and
+// returns how many requests were admitted in all.
+func (s *spreadTally) admittedTotal(t *testing.T) int {
+	t.Helper()
+	total := 0
+	for n := range s.admitted {
+		a, r := s.admitted[n].Load(), s.refused[n].Load()
+		t.Logf("gateway %d: %d admitted, %d refused", n, a, r)
+		if a == 0 || r == 0 {
+			t.Errorf("gateway %d admitted %d and refused %d: the traffic was not spread", n, a, r)
+		}
+		total += int(a)
+	}
+	return total
+}
+
+// wantNoFailMode checks that nothing was decided by a fail mode: every
+// replica's store stayed healthy and saw no error.
+func wantNoFailMode(t *testing.T, gws []*testGateway) {
+	t.Helper()
+	for n, g := range gws {
+		if v := g.metric(t, "rampart_store_healthy", nil); v != 1 {
+			t.Errorf("gateway %d: rampart_store_healthy = %v, want 1", n, v)
+		}
+		if v := g.metric(t, "rampart_store_errors_total", nil); v != 0 {
+			t.Errorf("gateway %d: rampart_store_errors_total = %v, want 0", n, v)
+		}
+	}
 }
 
 // storeMax and storeMin keep the largest and smallest duration seen.

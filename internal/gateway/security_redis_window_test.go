@@ -3,12 +3,9 @@ package gateway
 import (
 	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/rampartsec/rampart/internal/redistest"
 )
 
 // TestRedisSharedRateLimitOverWindow: three gateway instances sharing one
@@ -35,9 +32,6 @@ import (
 // but it brackets them: t0 lies between the earliest send and the earliest
 // answer, t1 between the latest send and the latest answer.
 func TestRedisSharedRateLimitOverWindow(t *testing.T) {
-	addr := redistest.Addr(t)
-	prefix := redistest.Prefix(t, addr)
-	up := textUpstream(t, "ok")
 	const (
 		burst    = 40
 		interval = 20 * time.Millisecond // 50 per second
@@ -45,74 +39,47 @@ func TestRedisSharedRateLimitOverWindow(t *testing.T) {
 		workers  = 6
 		client   = "192.0.2.51"
 	)
-	cfg := redisConfig(addr, prefix, up.URL, fmt.Sprintf(`
+	cfg := sharedRedisConfig(t, fmt.Sprintf(`
 rate_limits:
   - name: window
     global: true
     limits:
       - {requests: 50, per: 1s, burst: %d}
 `, burst))
-	gws := []*testGateway{startSecurityGateway(t, cfg), startSecurityGateway(t, cfg), startSecurityGateway(t, cfg)}
+	gws := startReplicas(t, cfg, 3)
 	warmUp(t, gws, workers)
 
+	tally := newSpreadTally(len(gws))
 	var (
 		next                atomic.Int64
-		admitted, refused   [3]atomic.Int64
 		firstSend, lastSend atomic.Int64
 		firstRecv, lastRecv atomic.Int64
 		slowest             atomic.Int64
-		errs                = make(chan error, workers)
-		wg                  sync.WaitGroup
 	)
 	firstSend.Store(int64(time.Hour))
 	firstRecv.Store(int64(time.Hour))
 	start := time.Now()
-	for range workers {
-		wg.Go(func() {
-			for {
-				sent := time.Since(start)
-				if sent >= window {
-					return
-				}
-				n := int(next.Add(1)-1) % len(gws)
-				r, err := send(gws[n].client, http.MethodGet, gws[n].url("/api/x"), client, "", nil)
-				recv := time.Since(start)
-				if err != nil {
-					errs <- err
-					return
-				}
-				storeMin(&firstSend, sent)
-				storeMax(&lastSend, sent)
-				storeMin(&firstRecv, recv)
-				storeMax(&lastRecv, recv)
-				storeMax(&slowest, recv-sent)
-				switch r.status {
-				case http.StatusOK:
-					admitted[n].Add(1)
-				case http.StatusTooManyRequests:
-					refused[n].Add(1)
-				default:
-					errs <- fmt.Errorf("gateway %d: status %d, body %q", n, r.status, r.body)
-					return
-				}
+	runWorkers(t, workers, func() error {
+		for {
+			sent := time.Since(start)
+			if sent >= window {
+				return nil
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-
-	total := 0
-	for n := range gws {
-		a, r := admitted[n].Load(), refused[n].Load()
-		t.Logf("gateway %d: %d admitted, %d refused", n, a, r)
-		if a == 0 || r == 0 {
-			t.Errorf("gateway %d admitted %d and refused %d: the traffic was not spread", n, a, r)
+			n := int(next.Add(1)-1) % len(gws)
+			r, err := send(gws[n].client, http.MethodGet, gws[n].url("/api/x"), client, "", nil)
+			recv := time.Since(start)
+			if err := tally.count(n, r, err); err != nil {
+				return err
+			}
+			storeMin(&firstSend, sent)
+			storeMax(&lastSend, sent)
+			storeMin(&firstRecv, recv)
+			storeMax(&lastRecv, recv)
+			storeMax(&slowest, recv-sent)
 		}
-		total += int(a)
-	}
+	})
+
+	total := tally.admittedTotal(t)
 	requests := int(next.Load())
 	spanLo := time.Duration(lastSend.Load() - firstRecv.Load())
 	spanHi := time.Duration(lastRecv.Load() - firstSend.Load())
@@ -128,15 +95,7 @@ rate_limits:
 	if float64(total) < 0.99*float64(lo) || float64(total) > 1.01*float64(hi) {
 		t.Errorf("admitted %d, want within 1%% of the limit's allowance %d..%d", total, lo, hi)
 	}
-	// Nothing was decided by a fail mode.
-	for n, g := range gws {
-		if v := g.metric(t, "rampart_store_healthy", nil); v != 1 {
-			t.Errorf("gateway %d: rampart_store_healthy = %v, want 1", n, v)
-		}
-		if v := g.metric(t, "rampart_store_errors_total", nil); v != 0 {
-			t.Errorf("gateway %d: rampart_store_errors_total = %v, want 0", n, v)
-		}
-	}
+	wantNoFailMode(t, gws)
 }
 
 // warmUp sends each gateway concurrent requests from an address of its own
@@ -146,20 +105,10 @@ rate_limits:
 // lasts, and tokens not taken while the bucket is full are gone.
 func warmUp(t *testing.T, gws []*testGateway, workers int) {
 	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*len(gws))
-	for _, g := range gws {
-		for range workers {
-			wg.Go(func() {
-				if _, err := send(g.client, http.MethodGet, g.url("/api/x"), "192.0.2.151", "", nil); err != nil {
-					errs <- err
-				}
-			})
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	var next atomic.Int64
+	runWorkers(t, workers*len(gws), func() error {
+		g := gws[int(next.Add(1)-1)%len(gws)]
+		_, err := send(g.client, http.MethodGet, g.url("/api/x"), "192.0.2.151", "", nil)
+		return err
+	})
 }

@@ -20,27 +20,13 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
-// testClock is an injectable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock { return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock is the settable clock of the tests.
+func newClock() *pipelinetest.Clock {
+	return pipelinetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // loadRSA reads a test key from testdata: generating RSA keys is slow,
@@ -83,7 +69,7 @@ var sharedKeys = sync.OnceValue(func() *testKeys {
 	return k
 })
 
-func newMemoryStore(t testing.TB, clock *testClock) *store.Memory {
+func newMemoryStore(t testing.TB, clock *pipelinetest.Clock) *store.Memory {
 	t.Helper()
 	m, err := store.NewMemory(store.MemoryConfig{Now: clock.Now})
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 )
 
 const (
@@ -36,7 +38,7 @@ func mint(t testing.TB, method jwt.SigningMethod, key any, kid string, claims jw
 	return s
 }
 
-func baseClaims(clock *testClock) jwt.MapClaims {
+func baseClaims(clock *pipelinetest.Clock) jwt.MapClaims {
 	now := clock.Now()
 	return jwt.MapClaims{
 		"iss": testIssuer, "aud": testAudience, "sub": "alice",

@@ -8,12 +8,13 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/sign"
 )
 
 // policyFixture: one Authenticator with every method configured.
 type policyFixture struct {
-	clock  *testClock
+	clock  *pipelinetest.Clock
 	a      *Authenticator
 	apiKey string
 	ca     *testCA

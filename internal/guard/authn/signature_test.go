@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/sign"
 )
 
 type signatureFixture struct {
-	clock *testClock
+	clock *pipelinetest.Clock
 	keys  map[string]sign.Key
 	gw    *gateway
 }

@@ -7,13 +7,11 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 )
 
 // testUserHeader tells identityFromHeader who the request acts for. It
@@ -87,43 +85,6 @@ func echoUpstream(w http.ResponseWriter, r *http.Request) {
 		Header: r.Header, Body: string(body), ContentLength: r.ContentLength})
 }
 
-// outcomes keeps copies of Outcomes and Events and hands Outcomes over a
-// channel: behind a real server they are emitted after the client has the
-// response.
-type outcomes struct {
-	mu     sync.Mutex
-	events []pipeline.Event
-	done   chan pipeline.Outcome
-}
-
-func (s *outcomes) WriteOutcome(o *pipeline.Outcome) {
-	c := *o
-	c.Denials = slices.Clone(o.Denials)
-	s.done <- c
-}
-
-func (s *outcomes) WriteEvent(e *pipeline.Event) {
-	s.mu.Lock()
-	s.events = append(s.events, *e)
-	s.mu.Unlock()
-}
-
-func (s *outcomes) await(t *testing.T) pipeline.Outcome {
-	t.Helper()
-	select {
-	case o := <-s.done:
-		return o
-	case <-time.After(10 * time.Second):
-		t.Fatal("no outcome emitted")
-		return pipeline.Outcome{}
-	}
-}
-
-var (
-	_ pipeline.OutcomeSink = (*outcomes)(nil)
-	_ pipeline.EventSink   = (*outcomes)(nil)
-)
-
 // gateway is a real chain (route matching, a stand-in authn, authz) in front
 // of a real httputil.ReverseProxy and a real upstream, all on loopback. The
 // loopback peer is a trusted proxy, so X-Forwarded-For picks the client
@@ -132,7 +93,7 @@ type gateway struct {
 	srv      *httptest.Server
 	upstream *httptest.Server
 	chain    *pipeline.Chain
-	sink     *outcomes
+	sink     *pipelinetest.Recorder
 }
 
 func newGateway(t *testing.T, cfg Config, mode pipeline.Mode) *gateway {
@@ -141,7 +102,7 @@ func newGateway(t *testing.T, cfg Config, mode pipeline.Mode) *gateway {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	gw := &gateway{sink: &outcomes{done: make(chan pipeline.Outcome, 16)}}
+	gw := &gateway{sink: pipelinetest.NewRecorder()}
 	gw.upstream = httptest.NewServer(http.HandlerFunc(echoUpstream))
 	t.Cleanup(gw.upstream.Close)
 	target, _ := url.Parse(gw.upstream.URL)
@@ -240,6 +201,6 @@ func (gw *gateway) do(t *testing.T, c call) *result {
 			t.Fatalf("problem %q: %v", raw, err)
 		}
 	}
-	res.outcome = gw.sink.await(t)
+	res.outcome = gw.sink.Await(t)
 	return res
 }

@@ -191,21 +191,17 @@ func TestDenialEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gw.sink.mu.Lock()
-			gw.sink.events = nil
-			gw.sink.mu.Unlock()
+			gw.sink.TakeEvents() // the previous case's
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, tt.target, nil)
 			req.RemoteAddr = "127.0.0.1:4711"
 			req.Header.Set(testUserHeader, tt.user)
 			w := httptest.NewRecorder()
 			gw.chain.ServeHTTP(w, req) // synchronous: the sinks have run on return
-			gw.sink.await(t)
+			gw.sink.Await(t)
 			if w.Code != http.StatusForbidden {
 				t.Fatalf("status = %d, want 403", w.Code)
 			}
-			gw.sink.mu.Lock()
-			events := gw.sink.events
-			gw.sink.mu.Unlock()
+			events := gw.sink.Events()
 			if len(events) != 1 {
 				t.Fatalf("got %d events, want 1", len(events))
 			}

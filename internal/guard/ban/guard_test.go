@@ -1,19 +1,17 @@
 package ban
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -52,7 +50,7 @@ func TestBannedClientsGet403(t *testing.T) {
 			if ra := resp.Header.Get("Retry-After"); ra != "3600" {
 				t.Errorf("Retry-After = %q, want 3600", ra)
 			}
-			outcomes, _ := e.sink.snapshot()
+			outcomes := e.sink.Outcomes()
 			d := outcomes[len(outcomes)-1].Denials
 			if len(d) != 1 || d[0].Rule != tt.rule || d[0].Code != "banned" || d[0].Category != "API4:2023" {
 				t.Errorf("denials = %+v, want one banned denial, rule %s", d, tt.rule)
@@ -76,7 +74,7 @@ func TestBanProblemIsUniform(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
-		e.sink.await(t)
+		e.sink.Await(t)
 		if resp.StatusCode != 403 || resp.Header.Get("Content-Type") != pipeline.ProblemContentType || resp.Header.Get("Retry-After") != "3000" {
 			t.Errorf("%s: status %d, headers %v; want 403 problem with Retry-After 3000", addr, resp.StatusCode, resp.Header)
 		}
@@ -167,7 +165,7 @@ func TestFloodOfBannedRequestsIsOneEvent(t *testing.T) {
 	for range 200 {
 		e.from(t, "203.0.113.7")
 	}
-	outcomes, events := e.sink.snapshot()
+	outcomes, events := e.sink.Outcomes(), e.sink.Events()
 	if len(events) != 1 || events[0].Kind != "denial" || events[0].Guard != "ban" || events[0].Rule != KindIP {
 		t.Errorf("events = %+v, want one ban denial event", events)
 	}
@@ -176,27 +174,9 @@ func TestFloodOfBannedRequestsIsOneEvent(t *testing.T) {
 	}
 	e.clock.Advance(DefaultEventWindow)
 	e.from(t, "203.0.113.7")
-	if _, events := e.sink.snapshot(); len(events) != 2 {
+	if events := e.sink.Events(); len(events) != 2 {
 		t.Errorf("next window: %d events in all, want 2", len(events))
 	}
-}
-
-// lockedBuffer is a log destination safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestStoreErrors(t *testing.T) {
@@ -215,10 +195,10 @@ func TestStoreErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs pipelinetest.LogBuffer
 			var failures int
 			e := newEnv(t, Config{OnError: tt.mode}, Options{
-				Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
+				Logger:       logs.Logger(),
 				OnStoreError: func() { failures++ },
 			})
 			e.ban(t, "203.0.113.7", time.Hour)

@@ -2,79 +2,21 @@ package ban
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
-// clock is a settable clock shared by the store and the guard.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// sink keeps copies of Outcomes and Events and lets tests await Outcomes.
-type sink struct {
-	mu       sync.Mutex
-	outcomes []pipeline.Outcome
-	events   []pipeline.Event
-	done     chan struct{}
-}
-
-func newSink() *sink { return &sink{done: make(chan struct{}, 4096)} }
-
-func (s *sink) WriteOutcome(o *pipeline.Outcome) {
-	c := *o
-	c.Denials = slices.Clone(o.Denials)
-	s.mu.Lock()
-	s.outcomes = append(s.outcomes, c)
-	s.mu.Unlock()
-	s.done <- struct{}{}
-}
-
-func (s *sink) WriteEvent(e *pipeline.Event) {
-	c := *e
-	c.Evidence = maps.Clone(e.Evidence)
-	s.mu.Lock()
-	s.events = append(s.events, c)
-	s.mu.Unlock()
-}
-
-func (s *sink) await(t *testing.T) {
-	t.Helper()
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("outcome not emitted")
-	}
-}
-
-func (s *sink) snapshot() ([]pipeline.Outcome, []pipeline.Event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.outcomes), slices.Clone(s.events)
+// newClock is the settable clock the store and the guard share.
+func newClock() *pipelinetest.Clock {
+	return pipelinetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // subjectAuth stands in for authentication: it trusts X-Test-Subject.
@@ -125,10 +67,10 @@ func (c *countingMarks) fail(err error) {
 // after), behind a real server. 127.0.0.1 is a trusted proxy: tests choose
 // client addresses with X-Forwarded-For.
 type env struct {
-	clock *clock
+	clock *pipelinetest.Clock
 	store *store.Memory
 	reads *countingMarks
-	sink  *sink
+	sink  *pipelinetest.Recorder
 	srv   *httptest.Server
 	guard *Guard
 	subj  *Guard
@@ -136,7 +78,7 @@ type env struct {
 
 func newEnv(t *testing.T, cfg Config, opts Options) *env {
 	t.Helper()
-	e := &env{clock: newClock(), sink: newSink()}
+	e := &env{clock: newClock(), sink: pipelinetest.NewRecorder()}
 	st, err := store.NewMemory(store.MemoryConfig{Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +132,7 @@ func (e *env) get(t *testing.T, headers ...string) *http.Response {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	e.sink.await(t)
+	e.sink.Await(t)
 	return resp
 }
 

@@ -37,7 +37,7 @@ func TestStuffingFromFiftyAddressesIsBanned(t *testing.T) {
 	if want := 50 * DefaultStuffingAccounts; reachedUpstream != want {
 		t.Errorf("upstream saw %d guesses, want %d", reachedUpstream, want)
 	}
-	bans := h.events.of("ban")
+	bans := h.rec.EventsOfKind("ban")
 	if len(bans) != 50 {
 		t.Fatalf("got %d ban events, want 50 (one per address)", len(bans))
 	}
@@ -78,7 +78,7 @@ func TestStuffingSpreadOverOneNetworkIsBanned(t *testing.T) {
 	if rep := h.login(addr(198, 51, 100, 1), "someone", "x"); rep.status != http.StatusUnauthorized {
 		t.Errorf("address outside the network: status %d, want 401", rep.status)
 	}
-	if n := len(h.events.of("ban")); n != 1 {
+	if n := len(h.rec.EventsOfKind("ban")); n != 1 {
 		t.Errorf("got %d ban events, want 1", n)
 	}
 }
@@ -151,7 +151,7 @@ func TestDistributedBruteForceLocksAttackersNotOwner(t *testing.T) {
 	if rep := h.login("100.64.250.1", "alice", "alice-password-1"); rep.status != http.StatusOK {
 		t.Errorf("after the lockout: status %d, want 200", rep.status)
 	}
-	if n := len(h.events.of("lockout")); n != 1 {
+	if n := len(h.rec.EventsOfKind("lockout")); n != 1 {
 		t.Errorf("got %d lockout events, want 1", n)
 	}
 }

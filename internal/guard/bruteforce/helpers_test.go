@@ -9,11 +9,11 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/proxy"
 	"github.com/rampartsec/rampart/internal/sampleapi"
 	"github.com/rampartsec/rampart/internal/store"
@@ -25,68 +25,11 @@ var loginRoute = pipeline.Route{API: "sample", Route: "login"}
 // testKey is a fixed account key, so tests can compute store keys.
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-// testClock is a settable clock shared by the guard and the store. It
+// newTestClock is a settable clock shared by the guard and the store. It
 // starts on a 1h boundary, so the store's epoch-aligned windows start with
 // the test.
-type testClock struct{ ns atomic.Int64 }
-
-func newTestClock() *testClock {
-	c := &testClock{}
-	c.ns.Store(time.Date(2030, 1, 2, 3, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-// eventLog is an EventSink that keeps every Event.
-type eventLog struct {
-	mu     sync.Mutex
-	events []pipeline.Event
-}
-
-func (l *eventLog) WriteEvent(e *pipeline.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, *e)
-}
-
-// of returns the events of the given kind, in order.
-func (l *eventLog) of(kind string) []pipeline.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []pipeline.Event
-	for _, e := range l.events {
-		if e.Kind == kind {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// outcomeLog is an OutcomeSink that keeps every Outcome's denials.
-type outcomeLog struct {
-	mu       sync.Mutex
-	denials  []pipeline.Denial
-	verdicts []pipeline.Verdict
-}
-
-func (l *outcomeLog) WriteOutcome(o *pipeline.Outcome) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.denials = append(l.denials, o.Denials...)
-	l.verdicts = append(l.verdicts, o.Verdict)
-}
-
-// rules counts the recorded denials by rule.
-func (l *outcomeLog) rules() map[string]int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := map[string]int{}
-	for _, d := range l.denials {
-		out[d.Rule]++
-	}
-	return out
+func newTestClock() *pipelinetest.Clock {
+	return pipelinetest.NewClock(time.Date(2030, 1, 2, 3, 0, 0, 0, time.UTC))
 }
 
 // banCheck stands in for the ban guard (another package): it denies a
@@ -115,14 +58,13 @@ func (b banCheck) Check(r *http.Request) (*http.Request, error) {
 // client-IP resolver that trusts 127.0.0.1, so X-Forwarded-For chooses
 // the client address.
 type harness struct {
-	t        *testing.T
-	clock    *testClock
-	mem      *store.Memory
-	guard    *Guard
-	events   *eventLog
-	outcomes *outcomeLog
-	url      string
-	client   *http.Client
+	t      *testing.T
+	clock  *pipelinetest.Clock
+	mem    *store.Memory
+	guard  *Guard
+	rec    *pipelinetest.Recorder // the chain's Outcomes and Events
+	url    string
+	client *http.Client
 
 	mu     sync.Mutex
 	delays []time.Duration
@@ -137,7 +79,7 @@ type harnessOptions struct {
 
 func newHarness(t *testing.T, cfg Config, ho harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: newTestClock(), events: &eventLog{}, outcomes: &outcomeLog{}}
+	h := &harness{t: t, clock: newTestClock(), rec: pipelinetest.NewRecorder()}
 	mem, err := newMemory(h.clock)
 	if err != nil {
 		t.Fatalf("NewMemory: %v", err)
@@ -183,7 +125,7 @@ func newHarness(t *testing.T, cfg Config, ho harnessOptions) *harness {
 		t.Fatalf("proxy.New: %v", err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	sinks := append([]pipeline.EventSink{h.events}, ho.extra...)
+	sinks := append([]pipeline.EventSink{h.rec}, ho.extra...)
 	chainFor := func(route pipeline.Route) http.Handler {
 		c, err := pipeline.NewChain(pipeline.Options{
 			Stages:   []pipeline.Stage{{Guard: banCheck{marks: mem}}, {Guard: g, Mode: ho.mode}},
@@ -191,7 +133,7 @@ func newHarness(t *testing.T, cfg Config, ho harnessOptions) *harness {
 			Route:    route,
 			ClientIP: resolver,
 			Events:   sinks,
-			Outcomes: []pipeline.OutcomeSink{h.outcomes},
+			Outcomes: []pipeline.OutcomeSink{h.rec},
 			Now:      h.clock.Now,
 		})
 		if err != nil {
@@ -281,6 +223,15 @@ func (h *harness) count(key string, window time.Duration) int64 {
 	return n
 }
 
+// deniedRules counts the denials recorded on the Outcomes by rule.
+func (h *harness) deniedRules() map[string]int {
+	out := map[string]int{}
+	for _, d := range h.rec.Denials() {
+		out[d.Rule]++
+	}
+	return out
+}
+
 // accountKey is the lockout mark key of a username.
 func (h *harness) accountKey(username string) string {
 	return prefixAccount + h.guard.accountOf(username)
@@ -296,7 +247,7 @@ func (h *harness) recordedDelays() []time.Duration {
 func addr(a, b, c, d byte) string { return netip.AddrFrom4([4]byte{a, b, c, d}).String() }
 
 // newMemory builds the real in-memory store on the test clock.
-func newMemory(c *testClock) (*store.Memory, error) {
+func newMemory(c *pipelinetest.Clock) (*store.Memory, error) {
 	return store.NewMemory(store.MemoryConfig{Now: c.Now})
 }
 

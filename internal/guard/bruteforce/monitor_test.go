@@ -1,45 +1,23 @@
 package bruteforce
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/store"
 )
-
-// syncLog collects a logger's output.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *syncLog) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
 
 // denialEvents returns the "denial" Events of rule.
 func (h *harness) denialEvents(rule string) []pipeline.Event {
 	var out []pipeline.Event
-	for _, e := range h.events.of("denial") {
+	for _, e := range h.rec.EventsOfKind("denial") {
 		if e.Rule == rule {
 			out = append(out, e)
 		}
@@ -65,7 +43,7 @@ func TestLockedOutFloodIsOneEventPerWindow(t *testing.T) {
 	if n := len(h.denialEvents("lockout_ip")); n != 1 {
 		t.Errorf("%d lockout_ip denial events for %d refusals, want 1", n, flood)
 	}
-	if n := h.outcomes.rules()["lockout_ip"]; n != flood {
+	if n := h.deniedRules()["lockout_ip"]; n != flood {
 		t.Errorf("%d lockout_ip denials on the Outcomes, want every one (%d)", n, flood)
 	}
 	// Another locked-out key is reported on its own.
@@ -84,7 +62,7 @@ func TestLockedOutFloodIsOneEventPerWindow(t *testing.T) {
 	if n := len(h.denialEvents("lockout_ip")); n != 3 {
 		t.Errorf("%d lockout_ip denial events after the window ended, want 3", n)
 	}
-	if n := len(h.events.of("lockout")); n != 2 {
+	if n := len(h.rec.EventsOfKind("lockout")); n != 2 {
 		t.Errorf("%d lockout events, want 2 (one per address)", n)
 	}
 }
@@ -112,12 +90,12 @@ func TestMonitoredEndpoint(t *testing.T) {
 	if n := h.count(h.accountKey("bob"), DefaultWindow); n != 8 {
 		t.Errorf("bob's failures = %d, want 8: monitored attempts count", n)
 	}
-	rules := h.outcomes.rules()
+	rules := h.deniedRules()
 	// Failures 3 and 4 would have been delayed, 5 to 8 refused.
 	if rules["delay"] != 2 || rules["lockout_account"] != 4 {
 		t.Errorf("denials on the Outcomes %v, want delay 2 and lockout_account 4", rules)
 	}
-	for _, d := range h.outcomes.denials {
+	for _, d := range h.rec.Denials() {
 		if !d.Monitor {
 			t.Errorf("denial %s is not monitored", d.Rule)
 		}
@@ -125,7 +103,7 @@ func TestMonitoredEndpoint(t *testing.T) {
 	if h.hasMark(NamespaceLockout, h.accountKey("bob")) || !h.hasMark(NamespaceMonitorLockout, h.accountKey("bob")) {
 		t.Error("the monitored lockout must be in the monitor namespace only")
 	}
-	locks := h.events.of("lockout")
+	locks := h.rec.EventsOfKind("lockout")
 	if len(locks) != 1 || !locks[0].Monitor || !strings.Contains(locks[0].Message, "would be locked out") {
 		t.Errorf("lockout events %+v, want one monitored", locks)
 	}
@@ -139,7 +117,7 @@ func TestMonitoredEndpoint(t *testing.T) {
 	if h.hasMark(NamespaceBan, "ip:"+from) {
 		t.Error("a monitored endpoint wrote a ban")
 	}
-	bans := h.events.of("ban")
+	bans := h.rec.EventsOfKind("ban")
 	if len(bans) != 1 || !bans[0].Monitor || bans[0].Rule != KindStuffing || !strings.Contains(bans[0].Message, "would be banned") {
 		t.Errorf("ban events %+v, want one monitored credential_stuffing", bans)
 	}
@@ -177,7 +155,7 @@ func TestAPIKeyPrefixFromEveryPlaceAuthenticationReads(t *testing.T) {
 	if rep := try(11, "/api/login", http.Header{"X-Api-Key": {key + "5"}}); rep.status != http.StatusUnauthorized {
 		t.Errorf("key in an unconfigured header: status %d, want 401", rep.status)
 	}
-	if n := len(h.events.of("lockout")); n != 1 {
+	if n := len(h.rec.EventsOfKind("lockout")); n != 1 {
 		t.Errorf("%d lockout events, want 1", n)
 	}
 }
@@ -187,14 +165,14 @@ func TestAPIKeyPrefixFromEveryPlaceAuthenticationReads(t *testing.T) {
 // per operation and window.
 func TestFailClosedStoreErrorsAreFolded(t *testing.T) {
 	var ops int
-	logs := &syncLog{}
+	logs := &pipelinetest.LogBuffer{}
 	g, err := New(Config{FailClosed: true, AccountKey: testKey, Endpoints: map[pipeline.Route]Endpoint{loginRoute: {}}},
-		Options{Counters: downStore{}, Distinct: downStore{}, Marks: downStore{}, Logger: logs.logger(),
+		Options{Counters: downStore{}, Distinct: downStore{}, Marks: downStore{}, Logger: logs.Logger(),
 			OnStoreError: func(string) { ops++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := &eventLog{}
+	events := pipelinetest.NewRecorder()
 	chain, err := pipeline.NewChain(pipeline.Options{Stages: []pipeline.Stage{{Guard: g}}, Route: loginRoute,
 		Events: []pipeline.EventSink{events},
 		Next:   http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { t.Error("a fail-closed attempt reached the upstream") })})
@@ -208,7 +186,7 @@ func TestFailClosedStoreErrorsAreFolded(t *testing.T) {
 			t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After 1", w.Code, w.Header().Get("Retry-After"))
 		}
 	}
-	if n := len(events.of("denial")); n != 1 {
+	if n := len(events.EventsOfKind("denial")); n != 1 {
 		t.Errorf("%d denial events for 20 refusals, want 1", n)
 	}
 	if ops != 20 {

@@ -137,7 +137,7 @@ func TestSourceLockouts(t *testing.T) {
 			if tc.markKey != "" && !h.hasMark(NamespaceLockout, tc.markKey) {
 				t.Errorf("no lockout mark %s", tc.markKey)
 			}
-			if n := len(h.events.of("lockout")); n != 1 {
+			if n := len(h.rec.EventsOfKind("lockout")); n != 1 {
 				t.Errorf("got %d lockout events, want 1", n)
 			}
 		})
@@ -159,12 +159,12 @@ func TestMonitorModeCountsAndDeduplicatesEvents(t *testing.T) {
 	if n := h.count(levelSource+prefixIP+from, DefaultWindow); n != 10 {
 		t.Errorf("address counter = %d, want 10 (objected attempts count too)", n)
 	}
-	locks := h.events.of("lockout")
+	locks := h.rec.EventsOfKind("lockout")
 	if len(locks) != 1 || locks[0].Evidence["key"] != prefixIP+from || locks[0].Rule != KindIP {
 		t.Fatalf("lockout events %+v, want one for %s", locks, prefixIP+from)
 	}
 	monitored := 0
-	for _, e := range h.events.of("denial") {
+	for _, e := range h.rec.EventsOfKind("denial") {
 		if e.Guard == "bruteforce" && e.Monitor && e.Rule == "lockout_ip" {
 			monitored++
 		}
@@ -172,7 +172,7 @@ func TestMonitorModeCountsAndDeduplicatesEvents(t *testing.T) {
 	if monitored != 1 {
 		t.Errorf("%d monitored lockout denial events, want 1 (one per key and window)", monitored)
 	}
-	if n := h.outcomes.rules()["lockout_ip"]; n != 10-3 {
+	if n := h.deniedRules()["lockout_ip"]; n != 10-3 {
 		t.Errorf("%d lockout_ip denials on the Outcomes, want %d", n, 10-3)
 	}
 	// A new lockout period raises a new event.
@@ -180,7 +180,7 @@ func TestMonitorModeCountsAndDeduplicatesEvents(t *testing.T) {
 	for range 3 {
 		h.login(from, "bob", "wrong")
 	}
-	if n := len(h.events.of("lockout")); n != 2 {
+	if n := len(h.rec.EventsOfKind("lockout")); n != 2 {
 		t.Errorf("got %d lockout events after the first lockout ended, want 2", n)
 	}
 }

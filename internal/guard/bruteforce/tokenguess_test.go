@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 )
 
 // keyCheck stands in for the authentication guard (another package): it
@@ -38,9 +39,9 @@ func newTokenHarness(t *testing.T, cfg TokenGuessingConfig, authnMode pipeline.M
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, clock: clock, mem: mem, events: &eventLog{}}
+	h := &harness{t: t, clock: clock, mem: mem, rec: pipelinetest.NewRecorder()}
 	sink, err := NewTokenGuessing(cfg, TokenGuessingOptions{Counters: mem, Marks: mem,
-		Events: []pipeline.EventSink{h.events}, Now: clock.Now})
+		Events: []pipeline.EventSink{h.rec}, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("NewTokenGuessing: %v", err)
 	}
@@ -50,7 +51,7 @@ func newTokenHarness(t *testing.T, cfg TokenGuessingConfig, authnMode pipeline.M
 		Next:     http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }),
 		Route:    pipeline.Route{API: "sample", Route: "items"},
 		ClientIP: resolver,
-		Events:   []pipeline.EventSink{h.events, sink},
+		Events:   []pipeline.EventSink{h.rec, sink},
 		Now:      clock.Now,
 	})
 	if err != nil {
@@ -93,7 +94,7 @@ func TestTokenGuessingBansTheSource(t *testing.T) {
 	if st := h.get(bystander, "good-key"); st != http.StatusNoContent {
 		t.Errorf("bystander: status %d, want 204", st)
 	}
-	bans := h.events.of("ban")
+	bans := h.rec.EventsOfKind("ban")
 	if len(bans) != 1 || bans[0].Rule != KindTokenGuessing || bans[0].Client.String() != guesser || bans[0].RequestID == "" {
 		t.Fatalf("ban events %+v, want one token_guessing ban of %s with a request id", bans, guesser)
 	}
@@ -114,7 +115,7 @@ func TestTokenGuessingIgnoresMonitoredDenials(t *testing.T) {
 func TestTokenGuessingDeduplicatesBans(t *testing.T) {
 	clock := newTestClock()
 	mem, _ := newMemory(clock)
-	var log eventLog
+	var log pipelinetest.Recorder
 	bans := 0
 	sink, err := NewTokenGuessing(TokenGuessingConfig{Failures: 2, BanFor: time.Minute},
 		TokenGuessingOptions{Counters: mem, Marks: mem, Events: []pipeline.EventSink{&log},
@@ -128,9 +129,9 @@ func TestTokenGuessingDeduplicatesBans(t *testing.T) {
 		sink.WriteEvent(e)
 	}
 	// The ban event handed back to the sink is ignored.
-	sink.WriteEvent(&log.of("ban")[0])
-	if bans != 1 || len(log.of("ban")) != 1 {
-		t.Errorf("%d bans and %d ban events, want 1 each", bans, len(log.of("ban")))
+	sink.WriteEvent(&log.EventsOfKind("ban")[0])
+	if bans != 1 || len(log.EventsOfKind("ban")) != 1 {
+		t.Errorf("%d bans and %d ban events, want 1 each", bans, len(log.EventsOfKind("ban")))
 	}
 	clock.Advance(2 * time.Minute)
 	sink.WriteEvent(e)

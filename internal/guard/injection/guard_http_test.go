@@ -75,7 +75,7 @@ func TestDenialShape(t *testing.T) {
 	if !strings.Contains(d.Evidence["snippet"], "UNION SELECT") {
 		t.Errorf("snippet %q does not show the payload", d.Evidence["snippet"])
 	}
-	events := gw.sink.takeEvents()
+	events := gw.sink.TakeEvents()
 	if len(events) != 1 || events[0].Kind != "denial" || events[0].Rule != "sqli" || events[0].Monitor ||
 		events[0].Evidence["location"] != "query.q" || events[0].Category != CategoryInjection {
 		t.Errorf("events %+v; want one enforced sqli denial with evidence", events)
@@ -141,7 +141,7 @@ func TestMonitorMode(t *testing.T) {
 	if res.outcome.Verdict != pipeline.VerdictFlagged || len(res.outcome.Denials) != 1 || res.outcome.Denials[0].Rule != "sqli" {
 		t.Errorf("outcome %+v; want flagged with the sqli denial", res.outcome)
 	}
-	events := gw.sink.takeEvents()
+	events := gw.sink.TakeEvents()
 	if len(events) != 1 || !events[0].Monitor || events[0].Evidence["location"] != "body./q" {
 		t.Errorf("events %+v; want one monitor event with evidence", events)
 	}

@@ -7,13 +7,11 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 )
 
 // testHost is the Host every test request carries. The CRS scores a
@@ -55,57 +53,11 @@ func echoUpstream(w http.ResponseWriter, r *http.Request) {
 		Header: r.Header, Body: string(body)})
 }
 
-// sink keeps copies of Outcomes and Events and hands Outcomes over a
-// channel: behind a real server they are emitted after the client has the
-// response.
-type sink struct {
-	mu     sync.Mutex
-	events []pipeline.Event
-	done   chan pipeline.Outcome
-}
-
-func (s *sink) WriteOutcome(o *pipeline.Outcome) {
-	c := *o
-	c.Denials = slices.Clone(o.Denials)
-	s.done <- c
-}
-
-func (s *sink) WriteEvent(e *pipeline.Event) {
-	s.mu.Lock()
-	s.events = append(s.events, *e)
-	s.mu.Unlock()
-}
-
-// takeEvents returns and forgets the Events received so far.
-func (s *sink) takeEvents() []pipeline.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.events
-	s.events = nil
-	return out
-}
-
-func (s *sink) await(t testing.TB) pipeline.Outcome {
-	t.Helper()
-	select {
-	case o := <-s.done:
-		return o
-	case <-time.After(10 * time.Second):
-		t.Fatal("no outcome emitted")
-		return pipeline.Outcome{}
-	}
-}
-
-var (
-	_ pipeline.OutcomeSink = (*sink)(nil)
-	_ pipeline.EventSink   = (*sink)(nil)
-)
-
 // gateway is a real chain (route matching, then the injection guard) in
 // front of a real httputil.ReverseProxy and a real upstream, on loopback.
 type gateway struct {
 	srv  *httptest.Server
-	sink *sink
+	sink *pipelinetest.Recorder
 }
 
 func newGateway(t testing.TB, cfg Config, mode pipeline.Mode) *gateway {
@@ -119,7 +71,7 @@ func newGateway(t testing.TB, cfg Config, mode pipeline.Mode) *gateway {
 
 func gatewayFor(t testing.TB, g pipeline.Guard, mode pipeline.Mode) *gateway {
 	t.Helper()
-	gw := &gateway{sink: &sink{done: make(chan pipeline.Outcome, 16)}}
+	gw := &gateway{sink: pipelinetest.NewRecorder()}
 	upstream := httptest.NewServer(http.HandlerFunc(echoUpstream))
 	t.Cleanup(upstream.Close)
 	target, _ := url.Parse(upstream.URL)
@@ -210,6 +162,6 @@ func (gw *gateway) do(t testing.TB, c call) *result {
 			t.Fatalf("problem %q: %v", raw, err)
 		}
 	}
-	res.outcome = gw.sink.await(t)
+	res.outcome = gw.sink.Await(t)
 	return res
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/guard/objects"
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/proxy"
 	"github.com/rampartsec/rampart/internal/sampleapi"
 	"github.com/rampartsec/rampart/internal/store"
@@ -57,24 +58,6 @@ func sampleRules() []objects.Rule {
 			OverrideRoles: []string{"admin"},
 		},
 	}
-}
-
-// clock is an injectable time source shared by the guard and the store.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // jwtIdentity stands in for the authn guard: it verifies the sample API's
@@ -119,53 +102,6 @@ func mintToken(t testing.TB, subject, role string) string {
 	return tok
 }
 
-// recorder keeps copies of the Outcomes and Events of the chains.
-type recorder struct {
-	mu       sync.Mutex
-	outcomes []pipeline.Outcome
-	events   []pipeline.Event
-}
-
-func (r *recorder) WriteOutcome(o *pipeline.Outcome) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c := *o
-	c.Denials = append([]pipeline.Denial(nil), o.Denials...)
-	r.outcomes = append(r.outcomes, c)
-}
-
-func (r *recorder) WriteEvent(e *pipeline.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, *e)
-}
-
-// last returns the Outcome of the request with the given id.
-func (r *recorder) outcome(t *testing.T, requestID string) pipeline.Outcome {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, o := range r.outcomes {
-		if o.RequestID == requestID {
-			return o
-		}
-	}
-	t.Fatalf("no outcome for request %s", requestID)
-	return pipeline.Outcome{}
-}
-
-func (r *recorder) eventsOf(requestID string) []pipeline.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []pipeline.Event
-	for _, e := range r.events {
-		if e.RequestID == requestID {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // env is the sample API behind a real gateway: per-route chains (the test
 // authn, then the objects guard), the real proxy, a memory store.
 type env struct {
@@ -174,8 +110,8 @@ type env struct {
 	gw       string // the gateway
 	guard    *objects.Guard
 	store    *store.Memory
-	clock    *clock
-	rec      *recorder
+	clock    *pipelinetest.Clock
+	rec      *pipelinetest.Recorder
 	denied   map[string]int
 	deniedMu sync.Mutex
 	client   *http.Client
@@ -197,7 +133,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	t.Cleanup(func() { _ = api.Close() })
 
-	e := &env{t: t, api: api.URL(), clock: &clock{t: time.Now()}, rec: &recorder{}, denied: map[string]int{},
+	e := &env{t: t, api: api.URL(), clock: pipelinetest.NewClock(time.Now()), rec: pipelinetest.NewRecorder(), denied: map[string]int{},
 		client: &http.Client{Timeout: 10 * time.Second}}
 	e.store, err = store.NewMemory(store.MemoryConfig{Now: e.clock.Now})
 	if err != nil {
@@ -228,7 +164,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 
 // startGateway serves upstream through per-route chains (the test authn,
 // then g) and the real proxy, and returns the gateway's URL.
-func startGateway(t *testing.T, upstream string, g *objects.Guard, mode pipeline.Mode, rec *recorder, now func() time.Time) string {
+func startGateway(t *testing.T, upstream string, g *objects.Guard, mode pipeline.Mode, rec *pipelinetest.Recorder, now func() time.Time) string {
 	t.Helper()
 	px, err := proxy.New("sample", proxy.Config{Upstreams: []string{upstream}},
 		proxy.Options{ObserveResponse: pipeline.ObserveResponse})

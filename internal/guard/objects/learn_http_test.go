@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/guard/objects"
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/proxy"
 	"github.com/rampartsec/rampart/internal/store"
 )
@@ -98,7 +99,7 @@ func newShapesEnv(t *testing.T, cfg objects.Config, marks objects.Marks, st *sto
 	const bigBody = 4096
 	up := httptest.NewServer(shapesAPI(bigBody))
 	t.Cleanup(up.Close)
-	c := &clock{t: time.Now()}
+	c := pipelinetest.NewClock(time.Now())
 	if st == nil {
 		var err error
 		if st, err = store.NewMemory(store.MemoryConfig{Now: c.Now}); err != nil {
@@ -120,7 +121,7 @@ func newShapesEnv(t *testing.T, cfg objects.Config, marks objects.Marks, st *sto
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, api: up.URL, guard: g, store: st, clock: c, rec: &recorder{}, denied: map[string]int{},
+	e := &env{t: t, api: up.URL, guard: g, store: st, clock: c, rec: pipelinetest.NewRecorder(), denied: map[string]int{},
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableCompression: true}}}
 	e.gw = startGateway(t, up.URL, g, pipeline.Enforce, e.rec, c.Now)
 	se.env = e
@@ -185,7 +186,7 @@ func TestMaxIDsPerResponse(t *testing.T) {
 }
 
 func TestFullStoreFailsClosedAndKeepsTheResponse(t *testing.T) {
-	c := &clock{t: time.Now()}
+	c := pipelinetest.NewClock(time.Now())
 	st, err := store.NewMemory(store.MemoryConfig{MaxMarks: 2, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +309,7 @@ func TestStrippedPrefixMonitorModeLearnsNothingFromRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = px.Close() })
-	rec := &recorder{}
+	rec := pipelinetest.NewRecorder()
 	chain, err := pipeline.NewChain(pipeline.Options{Route: routeItems, Next: px, Outcomes: []pipeline.OutcomeSink{rec},
 		Stages: []pipeline.Stage{{Guard: jwtIdentity{}}, {Guard: g, Mode: pipeline.Monitor}}})
 	if err != nil {
@@ -321,13 +322,13 @@ func TestStrippedPrefixMonitorModeLearnsNothingFromRefusals(t *testing.T) {
 
 	for range 2 {
 		r := e.gateway("GET", "/shop/api/items/x1", tok, nil)
-		if o := rec.outcome(t, r.requestID); r.status != http.StatusOK || o.Verdict != pipeline.VerdictFlagged {
+		if o := rec.OutcomeOf(t, r.requestID); r.status != http.StatusOK || o.Verdict != pipeline.VerdictFlagged {
 			t.Fatalf("refused read in monitor mode: %d, verdict %s; want 200 flagged", r.status, o.Verdict)
 		}
 	}
 	wantStatus(t, "list", e.gateway("GET", "/shop/api/items?shape=array", tok, nil), http.StatusOK)
 	r := e.gateway("GET", "/shop/api/items/a1", tok, nil)
-	if o := rec.outcome(t, r.requestID); o.Verdict != pipeline.VerdictAllowed {
+	if o := rec.OutcomeOf(t, r.requestID); o.Verdict != pipeline.VerdictAllowed {
 		t.Fatalf("listed item: verdict %s, want allowed", o.Verdict)
 	}
 }

@@ -47,7 +47,7 @@ func TestForeignItemIsRefused(t *testing.T) {
 
 	r := e.gateway("GET", "/api/items/1", bob, nil)
 	wantForbidden(t, "bob reads alice's item 1", r)
-	o := e.rec.outcome(t, r.requestID)
+	o := e.rec.OutcomeOf(t, r.requestID)
 	if o.Verdict != pipeline.VerdictDenied || len(o.Denials) != 1 {
 		t.Fatalf("outcome %+v, want one enforced denial", o)
 	}
@@ -61,7 +61,7 @@ func TestForeignItemIsRefused(t *testing.T) {
 	if bytes.Contains(r.body, []byte("bob")) || bytes.Contains(r.body, []byte("served")) {
 		t.Fatalf("the 403 leaks the cause: %s", r.body)
 	}
-	evs := e.rec.eventsOf(r.requestID)
+	evs := e.rec.EventsOfRequest(r.requestID)
 	if len(evs) != 1 || evs[0].Kind != "denial" || evs[0].Subject != "bob" || evs[0].Monitor {
 		t.Fatalf("events %+v, want one enforced denial event for bob", evs)
 	}
@@ -135,11 +135,11 @@ func TestMonitorModePassesRecordsAndLearnsNothingFromIt(t *testing.T) {
 	for range 2 {
 		r := e.gateway("GET", "/api/items/1", bob, nil)
 		wantStatus(t, "bob reads alice's item in monitor mode", r, http.StatusOK)
-		o := e.rec.outcome(t, r.requestID)
+		o := e.rec.OutcomeOf(t, r.requestID)
 		if o.Verdict != pipeline.VerdictFlagged || len(o.Denials) != 1 || o.Denials[0].Rule != objects.RuleNotServed {
 			t.Fatalf("outcome %+v, want flagged by %s", o, objects.RuleNotServed)
 		}
-		evs := e.rec.eventsOf(r.requestID)
+		evs := e.rec.EventsOfRequest(r.requestID)
 		if len(evs) != 1 || !evs[0].Monitor || evs[0].Category != "API1:2023" {
 			t.Fatalf("events %+v, want one monitored denial", evs)
 		}
@@ -148,7 +148,7 @@ func TestMonitorModePassesRecordsAndLearnsNothingFromIt(t *testing.T) {
 	// monitor mode, and must not teach him the item.
 	wantStatus(t, "bob reads alice's order 1 (monitor)", e.gateway("GET", "/api/orders/1", bob, nil), http.StatusOK)
 	r := e.gateway("GET", "/api/items/2", bob, nil)
-	if o := e.rec.outcome(t, r.requestID); o.Verdict != pipeline.VerdictFlagged {
+	if o := e.rec.OutcomeOf(t, r.requestID); o.Verdict != pipeline.VerdictFlagged {
 		t.Fatalf("bob's read of item 2 after peeking at alice's order: verdict %s, want flagged", o.Verdict)
 	}
 }
@@ -160,8 +160,8 @@ func TestFlagRulePassesWithAnEvent(t *testing.T) {
 	bob := e.bob()
 	r := e.gateway("GET", "/api/items/1", bob, nil)
 	wantStatus(t, "flagged read", r, http.StatusOK)
-	o := e.rec.outcome(t, r.requestID)
-	evs := e.rec.eventsOf(r.requestID)
+	o := e.rec.OutcomeOf(t, r.requestID)
+	evs := e.rec.EventsOfRequest(r.requestID)
 	if o.Verdict != pipeline.VerdictAllowed || len(evs) != 1 || evs[0].Rule != objects.RuleNotServed || !evs[0].Monitor || evs[0].Guard != "objects" {
 		t.Fatalf("verdict %s, events %+v: want allowed with one monitored denial event", o.Verdict, evs)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/proxy"
 	"github.com/rampartsec/rampart/internal/store"
 )
@@ -21,9 +22,9 @@ import (
 // guard's fields reach the client the way they do in the gateway (through
 // pipeline.ObserveResponse).
 type proxied struct {
-	clock *clock
+	clock *pipelinetest.Clock
 	store *store.Memory
-	sink  *sink
+	sink  *pipelinetest.Recorder
 	url   string
 }
 
@@ -32,7 +33,7 @@ type proxied struct {
 // Limiter on the test's store.
 func newProxied(t *testing.T, cfg Config, opts Options, upstreamHeader http.Header, build func(*Limiter) []pipeline.Stage) *proxied {
 	t.Helper()
-	p := &proxied{clock: newClock(), sink: newSink()}
+	p := &proxied{clock: newClock(), sink: pipelinetest.NewRecorder()}
 	st, err := store.NewMemory(store.MemoryConfig{Now: p.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +109,7 @@ func (p *proxied) get(t *testing.T, headers ...string) *http.Response {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	p.sink.await(t, 1)
+	p.sink.Await(t)
 	return resp
 }
 
@@ -244,7 +245,7 @@ func TestMonitoredPolicyRecordsAndAdmits(t *testing.T) {
 	// consumed any, this one would be flagged too.
 	p.clock.Advance(time.Second)
 	p.get(t, client)
-	outcomes, events := p.sink.snapshot()
+	outcomes, events := p.sink.Outcomes(), p.sink.Events()
 	for _, o := range outcomes {
 		verdicts = append(verdicts, o.Verdict)
 	}

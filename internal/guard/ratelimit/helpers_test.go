@@ -2,90 +2,20 @@ package ratelimit
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
-// clock is a settable clock shared by the store and the guard.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// sink keeps copies of Outcomes and Events and lets tests await Outcomes,
-// which a Chain behind a real server emits after the client has its answer.
-type sink struct {
-	mu       sync.Mutex
-	outcomes []pipeline.Outcome
-	events   []pipeline.Event
-	done     chan struct{}
-}
-
-func newSink() *sink { return &sink{done: make(chan struct{}, 4096)} }
-
-func (s *sink) WriteOutcome(o *pipeline.Outcome) {
-	c := *o
-	c.Denials = slices.Clone(o.Denials)
-	s.mu.Lock()
-	s.outcomes = append(s.outcomes, c)
-	s.mu.Unlock()
-	s.done <- struct{}{}
-}
-
-func (s *sink) WriteEvent(e *pipeline.Event) {
-	c := *e
-	c.Evidence = maps.Clone(e.Evidence)
-	s.mu.Lock()
-	s.events = append(s.events, c)
-	s.mu.Unlock()
-}
-
-// await waits for n more Outcomes.
-func (s *sink) await(t *testing.T, n int) {
-	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for range n {
-		select {
-		case <-s.done:
-		case <-timeout:
-			t.Fatal("outcomes not emitted")
-		}
-	}
-}
-
-func (s *sink) snapshot() ([]pipeline.Outcome, []pipeline.Event) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.outcomes), slices.Clone(s.events)
-}
-
-func (s *sink) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.outcomes, s.events = nil, nil
+// newClock is the settable clock the store and the guard share.
+func newClock() *pipelinetest.Clock {
+	return pipelinetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // headerAuth is the test's stand-in for authentication: it trusts
@@ -111,9 +41,9 @@ func (headerAuth) Check(r *http.Request) (*http.Request, error) {
 // env is a gateway under test: a Chain with the guard behind a real server,
 // a store on a fake clock, and a sink.
 type env struct {
-	clock *clock
+	clock *pipelinetest.Clock
 	store *store.Memory
-	sink  *sink
+	sink  *pipelinetest.Recorder
 	srv   *httptest.Server
 	limit *Limiter
 }
@@ -132,7 +62,7 @@ func limitsOf(ls ...store.Limit) []Limit {
 // pick client addresses with X-Forwarded-For.
 func newEnv(t testing.TB, cfg Config, mode pipeline.Mode, opts Options) *env {
 	t.Helper()
-	e := &env{clock: newClock(), sink: newSink()}
+	e := &env{clock: newClock(), sink: pipelinetest.NewRecorder()}
 	st, err := store.NewMemory(store.MemoryConfig{Now: e.clock.Now})
 	if err != nil {
 		t.Fatalf("NewMemory: %v", err)
@@ -193,7 +123,7 @@ func (e *env) get(t *testing.T, headers ...string) *http.Response {
 		t.Fatalf("GET: %v", err)
 	}
 	_ = resp.Body.Close()
-	e.sink.await(t, 1)
+	e.sink.Await(t)
 	return resp
 }
 

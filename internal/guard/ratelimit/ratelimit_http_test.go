@@ -61,7 +61,7 @@ func TestRefusalIsProblemWithRateLimitHeaders(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	e.sink.await(t, 1)
+	e.sink.Await(t)
 
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("status = %d, want 429", resp.StatusCode)
@@ -92,7 +92,7 @@ func TestRefusalIsProblemWithRateLimitHeaders(t *testing.T) {
 	if strings.Contains(string(body), "203.0.113.9") || strings.Contains(string(body), "api") {
 		t.Errorf("body reveals the key or policy: %s", body)
 	}
-	outcomes, _ := e.sink.snapshot()
+	outcomes := e.sink.Outcomes()
 	last := outcomes[len(outcomes)-1]
 	if len(last.Denials) != 1 || last.Denials[0].Rule != "api" || last.Denials[0].Category != "API4:2023" || last.Verdict != pipeline.VerdictDenied {
 		t.Errorf("outcome = %+v, want a denied verdict with the api policy's denial", last)
@@ -241,7 +241,7 @@ func TestSeveralPoliciesMustAllAdmit(t *testing.T) {
 	if want := []int{200, 429, 200, 429}; !slices.Equal(got, want) {
 		t.Errorf("statuses = %v, want %v", got, want)
 	}
-	outcomes, _ := e.sink.snapshot()
+	outcomes := e.sink.Outcomes()
 	if r := outcomes[1].Denials[0].Rule; r != "per-user" {
 		t.Errorf("second refusal rule = %q, want per-user", r)
 	}
@@ -277,7 +277,7 @@ func TestMonitorModeAdmitsAndRecords(t *testing.T) {
 	if !slices.Equal(got, repeat(200, 3)) {
 		t.Fatalf("statuses = %v, want all admitted in monitor mode", got)
 	}
-	outcomes, events := e.sink.snapshot()
+	outcomes, events := e.sink.Outcomes(), e.sink.Events()
 	verdicts := []pipeline.Verdict{outcomes[0].Verdict, outcomes[1].Verdict, outcomes[2].Verdict}
 	if want := []pipeline.Verdict{pipeline.VerdictAllowed, pipeline.VerdictFlagged, pipeline.VerdictFlagged}; !slices.Equal(verdicts, want) {
 		t.Errorf("verdicts = %v, want %v", verdicts, want)
@@ -301,7 +301,7 @@ func TestFloodBecomesOneEventPerWindow(t *testing.T) {
 	}
 	flood("198.51.100.1", 1001)
 	flood("198.51.100.2", 10)
-	outcomes, events := e.sink.snapshot()
+	outcomes, events := e.sink.Outcomes(), e.sink.Events()
 	if len(events) != 2 {
 		t.Fatalf("got %d events for 1009 refusals from 2 clients, want 2", len(events))
 	}
@@ -318,9 +318,9 @@ func TestFloodBecomesOneEventPerWindow(t *testing.T) {
 
 	// A new window reports the flood again, once.
 	e.clock.Advance(DefaultEventWindow)
-	e.sink.reset()
+	e.sink.Reset()
 	flood("198.51.100.1", 100)
-	if _, events := e.sink.snapshot(); len(events) != 1 {
+	if events := e.sink.Events(); len(events) != 1 {
 		t.Errorf("next window: %d events, want 1", len(events))
 	}
 }

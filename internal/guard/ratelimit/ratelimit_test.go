@@ -1,18 +1,16 @@
 package ratelimit
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 	"github.com/rampartsec/rampart/internal/store"
 )
 
@@ -22,24 +20,6 @@ type brokenStore struct{}
 
 func (brokenStore) AllowAll(context.Context, string, []store.NamedLimit, int) (store.MultiDecision, error) {
 	return store.MultiDecision{}, fmt.Errorf("redis 10.0.0.5:6379: %w", store.ErrUnavailable)
-}
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestStoreErrors(t *testing.T) {
@@ -53,12 +33,12 @@ func TestStoreErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs pipelinetest.LogBuffer
 			var storeErrors int
 			cfg := Config{OnError: tt.mode, Policies: []Policy{ipPolicy("per-ip", perSecond(1, 1))}}
 			e := newEnv(t, cfg, pipeline.Enforce, Options{
 				Limiter:      brokenStore{},
-				Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
+				Logger:       logs.Logger(),
 				OnStoreError: func(string) { storeErrors++ },
 			})
 			resps := []int{e.get(t).StatusCode, e.get(t).StatusCode, e.get(t).StatusCode}
@@ -76,7 +56,7 @@ func TestStoreErrors(t *testing.T) {
 			if n := strings.Count(logs.String(), "rate limit store failed"); n != 1 {
 				t.Errorf("logged %d store failures, want 1 per window:\n%s", n, logs.String())
 			}
-			_, events := e.sink.snapshot()
+			events := e.sink.Events()
 			wantEvents := 0
 			if tt.wantStatus == 503 {
 				wantEvents = 1

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/openapi"
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 )
 
 // The documents of the tests: the sample API's (OpenAPI 3.1) and the
@@ -63,59 +63,6 @@ func fixedUpstream(status int, body string) http.HandlerFunc {
 	}
 }
 
-// records keeps copies of Outcomes and Events. The Chain emits them
-// after the response is written, so the test server signals served once
-// ServeHTTP has returned, when both are complete.
-type records struct {
-	mu       sync.Mutex
-	outcomes []pipeline.Outcome
-	events   []pipeline.Event
-	served   chan struct{}
-}
-
-func (s *records) WriteOutcome(o *pipeline.Outcome) {
-	c := *o
-	c.Denials = slices.Clone(o.Denials)
-	s.mu.Lock()
-	s.outcomes = append(s.outcomes, c)
-	s.mu.Unlock()
-}
-
-func (s *records) WriteEvent(e *pipeline.Event) {
-	s.mu.Lock()
-	s.events = append(s.events, *e)
-	s.mu.Unlock()
-}
-
-// await returns the Outcome of the request just served.
-func (s *records) await(t *testing.T) pipeline.Outcome {
-	t.Helper()
-	select {
-	case <-s.served:
-	case <-time.After(10 * time.Second):
-		t.Fatal("request not served")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.outcomes) == 0 {
-		t.Fatal("no outcome emitted")
-	}
-	return s.outcomes[len(s.outcomes)-1]
-}
-
-// eventsOfRequest returns the Events of one request.
-func (s *records) eventsOfRequest(id string) []pipeline.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []pipeline.Event
-	for _, e := range s.events {
-		if e.RequestID == id {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // planProbe is a guard after the schema guard that records the scan plan
 // it is handed, as the injection detector would ask for it.
 type planProbe struct {
@@ -146,7 +93,11 @@ type gateway struct {
 	srv   *httptest.Server
 	guard *Guard
 	probe *planProbe
-	recs  *records
+	recs  *pipelinetest.Recorder
+	// served is signalled once the server's ServeHTTP has returned. The
+	// Chain emits the Outcome and then the Events after the response is
+	// written: by then both are complete.
+	served chan struct{}
 }
 
 func newGateway(t *testing.T, cfg Config, mode pipeline.Mode, upstream http.Handler) *gateway {
@@ -177,7 +128,7 @@ func newStrippingGateway(t *testing.T, cfg Config, mode pipeline.Mode, upstream 
 		ModifyResponse: pipeline.ObserveResponse,
 		ErrorLog:       log.New(io.Discard, "", 0),
 	}
-	gw := &gateway{guard: g, probe: &planProbe{g: g}, recs: &records{served: make(chan struct{}, 16)}}
+	gw := &gateway{guard: g, probe: &planProbe{g: g}, recs: pipelinetest.NewRecorder(), served: make(chan struct{}, 16)}
 	chain, err := pipeline.NewChain(pipeline.Options{
 		Stages:   []pipeline.Stage{{Guard: g, Mode: mode}, {Guard: gw.probe}},
 		Next:     proxy,
@@ -189,7 +140,7 @@ func newStrippingGateway(t *testing.T, cfg Config, mode pipeline.Mode, upstream 
 	}
 	gw.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		chain.ServeHTTP(w, r)
-		gw.recs.served <- struct{}{}
+		gw.served <- struct{}{}
 	}))
 	t.Cleanup(gw.srv.Close)
 	return gw
@@ -269,9 +220,24 @@ func (gw *gateway) do(t *testing.T, c call) *result {
 			res.echo = &e
 		}
 	}
-	res.outcome = gw.recs.await(t)
-	res.events = gw.recs.eventsOfRequest(res.outcome.RequestID)
+	res.outcome = gw.awaitServed(t)
+	res.events = gw.recs.EventsOfRequest(res.outcome.RequestID)
 	return res
+}
+
+// awaitServed returns the Outcome of the request just served.
+func (gw *gateway) awaitServed(t *testing.T) pipeline.Outcome {
+	t.Helper()
+	select {
+	case <-gw.served:
+	case <-time.After(pipelinetest.AwaitTimeout):
+		t.Fatal("request not served")
+	}
+	outcomes := gw.recs.Outcomes()
+	if len(outcomes) == 0 {
+		t.Fatal("no outcome emitted")
+	}
+	return outcomes[len(outcomes)-1]
 }
 
 // detail returns the problem's detail.

@@ -20,34 +20,11 @@ func newClient(cfg *Config) redis.UniversalClient {
 	// The per-call context deadline bounds everything; go-redis must not
 	// add retries or dial back-off on top of it (a dead Redis would hold
 	// each request for seconds).
-	noMaint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
-	if len(cfg.ClusterAddrs) > 0 {
-		return redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:     cfg.ClusterAddrs,
-			Username:  cfg.Username,
-			Password:  cfg.Password,
-			TLSConfig: cfg.TLS,
-			PoolSize:  cfg.PoolSize, // per node
-			Protocol:  2,
-
-			ContextTimeoutEnabled:    true,
-			DialTimeout:              cfg.Timeout,
-			ReadTimeout:              cfg.Timeout,
-			WriteTimeout:             cfg.Timeout,
-			PoolTimeout:              cfg.Timeout,
-			MaxRetries:               -1,
-			DialerRetries:            1,
-			DisableIdentity:          true,
-			MaintNotificationsConfig: noMaint,
-		})
-	}
-	return redis.NewClient(&redis.Options{
-		Addr:      cfg.Addr,
+	opts := &redis.UniversalOptions{
 		Username:  cfg.Username,
 		Password:  cfg.Password,
-		DB:        cfg.DB,
 		TLSConfig: cfg.TLS,
-		PoolSize:  cfg.PoolSize,
+		PoolSize:  cfg.PoolSize, // per node on Cluster
 		Protocol:  2,
 
 		ContextTimeoutEnabled:    true,
@@ -58,8 +35,18 @@ func newClient(cfg *Config) redis.UniversalClient {
 		MaxRetries:               -1,
 		DialerRetries:            1,
 		DisableIdentity:          true,
-		MaintNotificationsConfig: noMaint,
-	})
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	}
+	// Both kinds of client take these options (Cluster and Simple copy
+	// them). The kind is chosen here, not by redis.NewUniversalClient,
+	// which takes one address for a single node: a Cluster may be given
+	// one seed node.
+	if len(cfg.ClusterAddrs) > 0 {
+		opts.Addrs = cfg.ClusterAddrs
+		return redis.NewClusterClient(opts.Cluster())
+	}
+	opts.Addrs, opts.DB = []string{cfg.Addr}, cfg.DB
+	return redis.NewClient(opts.Simple())
 }
 
 // loadScripts puts every script in the script cache, so that calls run
