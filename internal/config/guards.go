@@ -140,6 +140,9 @@ type Bans struct {
 	// CacheTTL is how long a ban lookup is cached per replica: a ban made on
 	// another replica applies here within it. Default 1s; -1ms disables.
 	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// OnDenials ban the sources of repeated denials by a guard (see
+	// BanOnDenials). Default none.
+	OnDenials []BanOnDenials `yaml:"on_denials"`
 }
 
 // IdentityHeaders name the headers that carry the authenticated identity to

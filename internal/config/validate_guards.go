@@ -133,6 +133,7 @@ func (c *Config) validateGuards(v *validator) {
 	c.validateIdentityHeaders(v)
 	c.validateAuth(v)
 	c.validateAudit(v)
+	c.Bans.validate(v)
 	bf := &c.BruteForce
 	if bf.AccountKeyEnv != "" && bf.AccountKeyFile != "" {
 		v.add("bruteforce.account_key_env", "set account_key_env or account_key_file, not both")

@@ -13,6 +13,10 @@
 //	...
 //	denial.SuppressEvent = !events.First(key, now)
 //
+// A [Crossings] does the same for actions that last a time of their own:
+// one lockout or ban per key until it ends, whatever the flood past the
+// threshold, and it never refuses a new key when full.
+//
 // Time is passed in, never read, so callers inject their clock. The package
 // depends on the standard library only, so that every guard may use it
 // without importing another guard.

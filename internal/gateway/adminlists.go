@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/admin"
-	"github.com/rampartsec/rampart/internal/config"
 	"github.com/rampartsec/rampart/internal/guard/authn"
 	"github.com/rampartsec/rampart/internal/guard/ban"
-	"github.com/rampartsec/rampart/internal/guard/bruteforce"
 	"github.com/rampartsec/rampart/internal/pipeline"
 	"github.com/rampartsec/rampart/internal/store"
 )
@@ -84,28 +82,9 @@ func (b *banList) invalidate(key string) {
 		gen.security.ban.Invalidate(key)
 		gen.security.banSubject.Invalidate(key)
 	}
-}
-
-// addTokenGuessing adds the sink that bans sources sending many invalid
-// credentials. It reads authentication denials from the event stream, so it
-// lives as long as the sinks (its settings need a restart).
-func (e *env) addTokenGuessing(cfg *config.Config) error {
-	tg := cfg.BruteForce.TokenGuessing
-	if tg.Failures < 0 {
-		return nil
+	for _, s := range b.svc.env.denialBans {
+		s.Forget(key)
 	}
-	sink, err := bruteforce.NewTokenGuessing(bruteforce.TokenGuessingConfig{
-		Failures: tg.Failures, Window: tg.Window, BanFor: tg.BanFor,
-	}, bruteforce.TokenGuessingOptions{
-		Counters: e.store, Marks: e.store, Events: e.events, Logger: e.log,
-		OnBan:        func(kind string) { e.metrics.Security("ban", kind) },
-		OnStoreError: func(string) { e.metrics.StoreError("token_guessing") },
-	})
-	if err != nil {
-		return atField("bruteforce.token_guessing", err)
-	}
-	e.events = append(e.events, sink)
-	return nil
 }
 
 // revocationList is /admin/revocations: keys "jti:<token id>" or

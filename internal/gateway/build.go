@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/audit"
 	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/internal/guard/ban"
 	"github.com/rampartsec/rampart/internal/guard/bodylimit"
 	"github.com/rampartsec/rampart/internal/guard/shed"
 	"github.com/rampartsec/rampart/internal/metrics"
@@ -28,6 +29,9 @@ type env struct {
 	store store.Store
 	// audit is the tamper-evident log, nil when off.
 	audit *audit.Log
+	// denialBans are the sinks (also in outcomes) that ban sources of
+	// repeated denials; the admin API tells them when a ban is lifted.
+	denialBans []*ban.OnDenials
 	// offline is set by Check: build everything, reach nothing (no JWKS
 	// fetch; the store is memory only).
 	offline bool

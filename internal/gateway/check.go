@@ -49,7 +49,7 @@ func Check(cfg *config.Config) error {
 		return sortedErrors(errs)
 	}
 	defer func() { _ = e.store.Close() }()
-	add(e.addTokenGuessing(cfg))
+	add(e.addDenialBans(cfg))
 	var handler http.Handler = http.NotFoundHandler()
 	gen, err := build(cfg, e)
 	if err == nil {

@@ -82,6 +82,7 @@ func restartOnlyChanges(old, cur *config.Config) []string {
 		{"events", old.Events, cur.Events},
 		{"store", old.Store, cur.Store},
 		{"bruteforce.token_guessing", old.BruteForce.TokenGuessing, cur.BruteForce.TokenGuessing},
+		{"bans.on_denials", old.Bans.OnDenials, cur.Bans.OnDenials},
 		{"audit", old.Audit, cur.Audit},
 	} {
 		if !reflect.DeepEqual(c.old, c.cur) {

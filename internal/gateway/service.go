@@ -146,7 +146,7 @@ func start(cfg *config.Config, opts RunOptions) (*Service, error) {
 		e.outcomes = append(e.outcomes, e.audit)
 		e.events = append(e.events, e.audit)
 	}
-	if err := e.addTokenGuessing(cfg); err != nil {
+	if err := e.addDenialBans(cfg); err != nil {
 		e.closeAudit()
 		_ = st.Close()
 		sinks.close()

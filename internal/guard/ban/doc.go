@@ -1,6 +1,7 @@
 // Package ban is Rampart's ban list: a guard that refuses banned clients
-// with 403 before any other work, and the helpers that ban, unban and list
-// (for the admin API, the brute-force guard and the detector).
+// with 403 before any other work, the helpers that ban, unban and list
+// (for the admin API, the brute-force guard and the detector), and a sink
+// that bans the sources of repeated denials.
 //
 // Bans are store.Marks in the "ban" namespace, so every replica sharing a
 // store (Redis) shares them. A ban key names what is banned: "ip:ADDR" (one
@@ -20,6 +21,11 @@
 // Store failures admit the request by default (FailOpen), logged and
 // counted; FailClosed answers 503 instead.
 //
+// [OnDenials] bans from the denials of any guard: an Outcome sink that
+// counts one guard's enforced denials per client source in the store and,
+// at a threshold, bans the source (token guessing, and the gateway's
+// bans.on_denials entries such as "10 injection denials in 5m ban for 1h").
+//
 // Usage:
 //
 //	guard, err := ban.New(ban.Config{}, ban.Options{Marks: st, OnBanned: func(kind string) { ... }})
@@ -29,4 +35,8 @@
 //		Until: now.Add(time.Hour), Reason: "credential stuffing", Source: "admin"})
 //	pipeline.AddEvent(r, ban.NewEvent(m)) // when banning from a request
 //	guard.Invalidate(m.Key)                // apply at once on this replica
+//
+//	sink, err := ban.NewOnDenials(ban.OnDenialsConfig{Name: "injection", Guard: "injection",
+//		Failures: 10, Window: 5 * time.Minute}, ban.OnDenialsOptions{Counters: st, Marks: st})
+//	// add sink to the chain's Outcome sinks
 package ban

@@ -99,11 +99,12 @@
 //
 // # Key and token guessing
 //
-// [TokenGuessing] is a pipeline.EventSink. Added to the gateway's event
-// sinks, it counts the authentication guard's enforced denials per source
-// and bans the source after 20 in 10m. Denials that do not suggest
-// guessing (a missing credential, an expired token) are ignored by
-// default.
+// Many authentication denials from one source (invalid API keys, forged
+// tokens) ban it too: 20 in 10m by default. That ban is not this guard's:
+// the gateway builds it from the ban package's denial counter (ban.OnDenials,
+// guards do not import each other), with KindTokenGuessing as its kind and
+// "bruteforce" as its source, ignoring the denials that do not suggest
+// guessing (a missing credential, an expired token).
 //
 // # Events and hooks
 //

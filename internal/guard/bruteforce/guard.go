@@ -101,7 +101,7 @@ type Guard struct {
 	delaying atomic.Int64
 	// crossings lets one lockout or ban per key through; refusals lets one
 	// "denial" Event per rule, key and EventWindow through.
-	crossings *crossings
+	crossings *dedup.Crossings
 	refusals  *dedup.Window
 	// sleep waits d or until ctx ends; tests replace it to avoid real sleeps.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -143,7 +143,7 @@ func New(cfg Config, opts Options) (*Guard, error) {
 		onStoreError: opts.OnStoreError,
 		log:          opts.Logger,
 		now:          opts.Now,
-		crossings:    newCrossings(),
+		crossings:    dedup.NewCrossings(),
 		refusals:     refusals,
 		sleep:        sleepContext,
 	}

@@ -250,12 +250,3 @@ func addr(a, b, c, d byte) string { return netip.AddrFrom4([4]byte{a, b, c, d}).
 func newMemory(c *pipelinetest.Clock) (*store.Memory, error) {
 	return store.NewMemory(store.MemoryConfig{Now: c.Now})
 }
-
-func mustAddr(t testing.TB, s string) netip.Addr {
-	t.Helper()
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}

@@ -33,7 +33,6 @@ const (
 	counterPrefix = "bf:"
 	levelSource   = "src:"
 	stuffPrefix   = "bf:stuff:"
-	authnPrefix   = "bf:authn:"
 )
 
 // The ban guard checks exactly these networks ("net:" keys of a /24 or a

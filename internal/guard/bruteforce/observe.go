@@ -172,13 +172,13 @@ func (g *Guard) lock(ctx context.Context, r *http.Request, a *attempt, kind, key
 	now := g.now()
 	until := now.Add(g.cfg.lockout)
 	ns := lockoutNamespace(a.ep)
-	if !g.crossings.first(ns+"|"+key, now, until) {
+	if !g.crossings.First(ns+"|"+key, now, until) {
 		return
 	}
 	reason := strconv.FormatInt(n, 10) + " failed attempts within " + window.String()
 	m := store.Mark{Key: key, Reason: reason, Source: markSource, Since: now, Until: until}
 	if err := g.marks.PutMark(ctx, ns, m); err != nil {
-		g.crossings.forget(ns + "|" + key)
+		g.crossings.Forget(ns + "|" + key)
 		g.storeFailed(ctx, "put_lockout", err)
 		return
 	}
@@ -214,7 +214,7 @@ func (g *Guard) ban(ctx context.Context, r *http.Request, a *attempt, kind, key 
 	if a.ep.monitor {
 		once = "monitor|" + once
 	}
-	if !g.crossings.first(once, now, until) {
+	if !g.crossings.First(once, now, until) {
 		return
 	}
 	reason := "credential stuffing: " + strconv.FormatInt(n, 10) + " distinct accounts failed within " + st.Window.String()
@@ -224,7 +224,7 @@ func (g *Guard) ban(ctx context.Context, r *http.Request, a *attempt, kind, key 
 	} else {
 		m := store.Mark{Key: key, Reason: reason, Source: markSource, Since: now, Until: until}
 		if err := g.marks.PutMark(ctx, NamespaceBan, m); err != nil {
-			g.crossings.forget(once)
+			g.crossings.Forget(once)
 			g.storeFailed(ctx, "put_ban", err)
 			return
 		}
