@@ -81,6 +81,9 @@ func (b *banList) invalidate(key string) {
 	if gen != nil && gen.security != nil {
 		gen.security.ban.Invalidate(key)
 		gen.security.banSubject.Invalidate(key)
+		if gen.security.bruteforce != nil {
+			gen.security.bruteforce.ForgetBan(key)
+		}
 	}
 	for _, s := range b.svc.env.denialBans {
 		s.Forget(key)

@@ -202,6 +202,15 @@ func (g *Guard) lock(ctx context.Context, r *http.Request, a *attempt, kind, key
 	}
 }
 
+// ForgetBan makes this process ban key (a ban key, "ip:…" or "net:…")
+// again at the next stuffing crossing, even before the ban it wrote would
+// have ended: the admin API calls it when an operator lifts a ban, so a
+// source that goes on stuffing is banned anew.
+func (g *Guard) ForgetBan(key string) {
+	g.crossings.Forget(NamespaceBan + "|" + key)
+	g.crossings.Forget("monitor|" + NamespaceBan + "|" + key)
+}
+
 // ban writes a ban mark (read by the ban guard) and its Event, once per key
 // per ban. On a monitored endpoint no mark is written (the ban guard would
 // enforce it on every route): the Event, marked Monitor, says what
