@@ -15,8 +15,9 @@ type FailMode string
 const (
 	// FailOpen answers permissively: Allow admits, Incr and AddDistinct
 	// count 0, FirstSeen reports every nonce as new (replays are possible
-	// during the outage), GetMark finds no mark (bans are not enforced).
-	// Writes and ListMarks return an error wrapping ErrUnavailable.
+	// during the outage), GetMark and GetMarks find no mark (bans are not
+	// enforced). Writes and ListMarks return an error wrapping
+	// ErrUnavailable.
 	FailOpen FailMode = "open"
 	// FailClosed answers restrictively: Allow denies (RetryAfter is the
 	// probe interval) and every other call returns an error wrapping
@@ -291,6 +292,24 @@ func (f *Failover) GetMark(ctx context.Context, ns, key string) (Mark, bool, err
 		return found{m, ok}, err
 	})
 	return r.m, r.ok, err
+}
+
+// GetMarks reads the primary, or by the fail mode as GetMark does for
+// each key: open finds no marks, closed fails, local reads the fallback.
+func (f *Failover) GetMarks(ctx context.Context, ns string, keys []string, dst []MarkResult) ([]MarkResult, error) {
+	return do(f, func() ([]MarkResult, error) { return f.primary.GetMarks(ctx, ns, keys, dst) },
+		func(cause error) ([]MarkResult, error) {
+			switch f.mode {
+			case FailOpen:
+				for range keys {
+					dst = append(dst, MarkResult{})
+				}
+				return dst, nil
+			case FailClosed:
+				return dst, cause
+			}
+			return f.fallback.GetMarks(ctx, ns, keys, dst)
+		})
 }
 
 // DeleteMark deletes on the primary (and the fallback's mirror), or on

@@ -85,6 +85,13 @@ func (s *switchable) GetMark(ctx context.Context, ns, key string) (Mark, bool, e
 	return s.Memory.GetMark(ctx, ns, key)
 }
 
+func (s *switchable) GetMarks(ctx context.Context, ns string, keys []string, dst []MarkResult) ([]MarkResult, error) {
+	if err := s.fail(); err != nil {
+		return dst, err
+	}
+	return s.Memory.GetMarks(ctx, ns, keys, dst)
+}
+
 func (s *switchable) DeleteMark(ctx context.Context, ns, key string) (bool, error) {
 	if err := s.fail(); err != nil {
 		return false, err

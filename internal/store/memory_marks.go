@@ -151,6 +151,33 @@ func (m *Memory) GetMark(_ context.Context, ns, key string) (Mark, bool, error) 
 	return mk, true, nil
 }
 
+// GetMarks appends each key's live mark in ns (or not found) to dst,
+// reading the namespace under one lock.
+func (m *Memory) GetMarks(_ context.Context, ns string, keys []string, dst []MarkResult) ([]MarkResult, error) {
+	if err := CheckNamespace(ns); err != nil {
+		return dst, err
+	}
+	sp, _ := m.marks.space(ns, false)
+	if sp == nil {
+		for range keys {
+			dst = append(dst, MarkResult{})
+		}
+		return dst, nil
+	}
+	now := m.now()
+	sp.mu.RLock()
+	defer sp.mu.RUnlock()
+	for _, key := range keys {
+		mk, ok := sp.marks[key]
+		if !ok || !mk.Until.After(now) {
+			dst = append(dst, MarkResult{})
+			continue
+		}
+		dst = append(dst, MarkResult{Mark: mk, Found: true})
+	}
+	return dst, nil
+}
+
 // DeleteMark deletes key's mark and reports whether a live one was there.
 func (m *Memory) DeleteMark(_ context.Context, ns, key string) (bool, error) {
 	if err := CheckNamespace(ns); err != nil {

@@ -105,11 +105,30 @@ type Mark struct {
 	Until  time.Time
 }
 
+// MarkResult is one key's answer of Marks.GetMarks.
+type MarkResult struct {
+	// Mark and Found are what GetMark returns for the key.
+	Mark  Mark
+	Found bool
+	// Err is this key's own failure (its stored mark is corrupt), where
+	// GetMark would return an error for this key alone; the other keys'
+	// answers stand. Failures of the whole call (the store unavailable, a
+	// bad namespace) are GetMarks' error instead.
+	Err error
+}
+
 // Marks stores marks in namespaces ("ban", "revoked-jti", ...). Expired
 // marks are never returned.
 type Marks interface {
 	PutMark(ctx context.Context, ns string, m Mark) error
 	GetMark(ctx context.Context, ns, key string) (Mark, bool, error)
+	// GetMarks looks up several keys of ns in one call (one Redis round
+	// trip, where GetMark is one per key): it appends to dst one result
+	// per key, in the order of keys, and returns the extended slice. A
+	// dst with room for len(keys) more results is filled in place, so a
+	// caller reusing one allocates nothing for the answers. On error dst
+	// is returned unchanged.
+	GetMarks(ctx context.Context, ns string, keys []string, dst []MarkResult) ([]MarkResult, error)
 	// DeleteMark reports whether a mark was there.
 	DeleteMark(ctx context.Context, ns, key string) (bool, error)
 	// ListMarks returns the namespace's live marks, at most limit of them.

@@ -6,10 +6,9 @@ import (
 )
 
 // cache remembers store answers (banned until T, or not banned) for a short
-// TTL, so that a request does not cost a store round trip per key checked:
-// with Redis that would be two round trips on every request. The price is
-// propagation delay: a ban or unban made elsewhere is seen after at most
-// the TTL.
+// TTL, so that most requests cost no store round trip (a request with keys
+// not cached costs one, for all of them). The price is propagation delay:
+// a ban or unban made elsewhere is seen after at most the TTL.
 //
 // It is bounded (an attacker chooses addresses). Every entry lives for the
 // same TTL, so entries expire in insertion order and a FIFO queue finds

@@ -56,7 +56,8 @@ type Config struct {
 	// CacheTTL is how long a store answer (banned or not) is reused before
 	// asking again; it is also the longest a ban or unban made by another
 	// replica takes to apply here. 0 means DefaultCacheTTL (1s); negative
-	// disables the cache (a store round trip per key on every request).
+	// disables the cache (a store round trip on every request, for all
+	// its keys at once).
 	CacheTTL time.Duration
 
 	// CacheSize bounds the cached keys; the oldest is dropped when full.
@@ -75,9 +76,10 @@ type Config struct {
 	EventKeys int
 }
 
-// MarkReader is the part of store.Marks the guard uses.
+// MarkReader is the part of store.Marks the guard uses: all the keys of
+// a request not in the cache are looked up in one call.
 type MarkReader interface {
-	GetMark(ctx context.Context, ns, key string) (store.Mark, bool, error)
+	GetMarks(ctx context.Context, ns string, keys []string, dst []store.MarkResult) ([]store.MarkResult, error)
 }
 
 // Options holds a guard's collaborators.

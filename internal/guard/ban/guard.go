@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/rampartsec/rampart/internal/dedup"
@@ -24,6 +26,34 @@ const storeErrorRetry = time.Second
 // keyBufSize holds a ban key on the stack ("net:" and an IPv6 /64, or "sub:"
 // and a typical subject); longer subjects move to the heap.
 const keyBufSize = 96
+
+// maxKinds is how many key kinds a guard checks at most: each of ip, net
+// and subject once.
+const maxKinds = 3
+
+// lookups holds one request's uncached keys and, after the store call,
+// their answers. It is pooled, so asking the store allocates nothing but
+// the key strings (which the cache keeps).
+type lookups struct {
+	n       int
+	kinds   [maxKinds]string
+	keys    [maxKinds]string
+	results [maxKinds]store.MarkResult
+}
+
+var lookupPool = sync.Pool{New: func() any { return new(lookups) }}
+
+func (l *lookups) add(kind, key string) {
+	l.kinds[l.n], l.keys[l.n] = kind, key
+	l.n++
+}
+
+// release returns l to the pool, dropping its references to keys and
+// marks.
+func (l *lookups) release() {
+	*l = lookups{}
+	lookupPool.Put(l)
+}
 
 // Guard refuses requests from banned clients with 403. It is safe for
 // concurrent use.
@@ -81,25 +111,46 @@ func New(cfg Config, opts Options) (*Guard, error) {
 // Name returns the configured name ("ban" by default).
 func (g *Guard) Name() string { return g.name }
 
-// Check refuses r when one of its keys is banned.
+// Check refuses r when one of its keys is banned. Cached answers cost
+// nothing; the keys not cached are asked of the store together, in one
+// call (one Redis round trip), and the answers decide in check order.
 func (g *Guard) Check(r *http.Request) (*http.Request, error) {
 	var buf [keyBufSize]byte
 	now := g.now()
+	var (
+		misses      *lookups // taken from the pool at the first miss only
+		cachedKind  string   // a cached ban, decisive unless an earlier miss is
+		cachedKey   string
+		cachedEntry cached
+	)
 	for _, kind := range g.kinds {
 		key := g.appendKey(buf[:0], kind, r)
 		if key == nil {
 			continue
 		}
-		e, err := g.lookup(r, key, now)
-		if err != nil {
-			if d := g.storeFailed(r, string(key), err, now); d != nil {
-				return nil, d
+		if g.cache != nil {
+			if e, ok := g.cache.get(key, now); ok {
+				if e.banned && e.until.After(now) {
+					// Later keys cannot change the answer.
+					cachedKind, cachedKey, cachedEntry = kind, string(key), e
+					break
+				}
+				continue
 			}
-			continue
 		}
-		if e.banned && e.until.After(now) {
-			return nil, g.banned(kind, string(key), e, now)
+		if misses == nil {
+			misses = lookupPool.Get().(*lookups)
 		}
+		misses.add(kind, string(key))
+	}
+	if misses != nil {
+		defer misses.release()
+		if d := g.lookup(r, misses, now); d != nil {
+			return nil, d
+		}
+	}
+	if cachedKind != "" {
+		return nil, g.banned(cachedKind, cachedKey, cachedEntry, now)
 	}
 	return r, nil
 }
@@ -125,25 +176,39 @@ func (g *Guard) appendKey(dst []byte, kind string, r *http.Request) []byte {
 	return appendNetKey(dst, a)
 }
 
-// lookup answers from the cache, or asks the store and caches the answer.
-func (g *Guard) lookup(r *http.Request, key []byte, now time.Time) (cached, error) {
-	if g.cache != nil {
-		if e, ok := g.cache.get(key, now); ok {
-			return e, nil
+// lookup asks the store about every key of l in one call and caches
+// each answer, banned or not. It returns the refusal of the first key, in
+// check order, that is banned or whose failure refuses the request (fail
+// closed). Failures are not cached: the next request asks again (the
+// store's own failover wrapper is what keeps a dead store from being
+// hammered).
+func (g *Guard) lookup(r *http.Request, l *lookups, now time.Time) *pipeline.Denial {
+	keys := l.keys[:l.n]
+	res, err := g.marks.GetMarks(r.Context(), Namespace, keys, l.results[:0])
+	if err == nil && len(res) != len(keys) {
+		err = fmt.Errorf("ban store answered %d keys of %d", len(res), len(keys))
+	}
+	if err != nil {
+		return g.storeFailed(r, strings.Join(keys, ", "), err, now)
+	}
+	var denial *pipeline.Denial
+	for i, a := range res {
+		if a.Err != nil {
+			// This key's mark is unreadable (corrupt); the others stand.
+			if denial == nil {
+				denial = g.storeFailed(r, keys[i], a.Err, now)
+			}
+			continue
+		}
+		e := cached{banned: a.Found, until: a.Mark.Until, reason: a.Mark.Reason, source: a.Mark.Source}
+		if g.cache != nil {
+			g.cache.put(keys[i], e, now)
+		}
+		if denial == nil && e.banned && e.until.After(now) {
+			denial = g.banned(l.kinds[i], keys[i], e, now)
 		}
 	}
-	k := string(key)
-	m, found, err := g.marks.GetMark(r.Context(), Namespace, k)
-	if err != nil {
-		// Not cached: the next request tries again. The store's own
-		// failover wrapper is what keeps a dead store from being hammered.
-		return cached{}, err
-	}
-	e := cached{banned: found, until: m.Until, reason: m.Reason, source: m.Source}
-	if g.cache != nil {
-		g.cache.put(k, e, now)
-	}
-	return e, nil
+	return denial
 }
 
 // Invalidate drops key (a ban key, see ParseKey) from this guard's cache,

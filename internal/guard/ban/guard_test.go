@@ -117,12 +117,12 @@ func TestBanExpires(t *testing.T) {
 func TestCache(t *testing.T) {
 	e := newEnv(t, Config{}, Options{})
 	e.from(t, "203.0.113.7")
-	if n := e.reads.count(); n != 2 {
-		t.Fatalf("first request read the store %d times, want 2 (ip and net)", n)
+	if n, keys := e.reads.count(), e.reads.asked(); n != 1 || fmt.Sprint(keys) != "[ip:203.0.113.7 net:203.0.113.0/24]" {
+		t.Fatalf("first request: %d store calls for keys %v, want one for ip and net", n, keys)
 	}
 	e.from(t, "203.0.113.7")
-	if n := e.reads.count(); n != 2 {
-		t.Errorf("second request within the TTL read the store (%d reads)", n)
+	if n := e.reads.count(); n != 1 {
+		t.Errorf("second request within the TTL read the store (%d calls)", n)
 	}
 	// A ban made elsewhere (another replica) is seen within the TTL.
 	e.ban(t, "203.0.113.7", time.Hour)
@@ -149,8 +149,8 @@ func TestCacheDisabled(t *testing.T) {
 	for range 3 {
 		e.from(t, "203.0.113.7")
 	}
-	if n := e.reads.count(); n != 6 {
-		t.Errorf("store reads = %d, want 2 per request", n)
+	if n, keys := e.reads.count(), e.reads.asked(); n != 3 || len(keys) != 6 {
+		t.Errorf("%d store calls for %d keys, want one call for ip and net per request", n, len(keys))
 	}
 	e.ban(t, "203.0.113.7", time.Hour)
 	if got := e.from(t, "203.0.113.7").StatusCode; got != 403 {

@@ -31,35 +31,65 @@ func (subjectAuth) Check(r *http.Request) (*http.Request, error) {
 	return r, nil
 }
 
-// countingMarks counts the store reads, to see the cache at work. It
-// wraps the real store; it is not the thing under test.
+// countingMarks counts the store calls and the keys they asked about, to
+// see the cache and the batching at work, and injects failures: of every
+// call (err) or of one key's answer (corrupt). It wraps the real store; it
+// is not the thing under test.
 type countingMarks struct {
 	MarkReader
-	mu    sync.Mutex
-	reads int
-	err   error
+	mu      sync.Mutex
+	calls   int
+	keys    []string // every key asked, in order
+	err     error
+	corrupt map[string]error
 }
 
-func (c *countingMarks) GetMark(ctx context.Context, ns, key string) (store.Mark, bool, error) {
+func (c *countingMarks) GetMarks(ctx context.Context, ns string, keys []string, dst []store.MarkResult) ([]store.MarkResult, error) {
 	c.mu.Lock()
-	c.reads++
-	err := c.err
+	c.calls++
+	c.keys = append(c.keys, keys...)
+	err, corrupt := c.err, c.corrupt
 	c.mu.Unlock()
 	if err != nil {
-		return store.Mark{}, false, err
+		return dst, err
 	}
-	return c.MarkReader.GetMark(ctx, ns, key)
+	n := len(dst)
+	dst, err = c.MarkReader.GetMarks(ctx, ns, keys, dst)
+	for i, k := range keys {
+		if kerr := corrupt[k]; kerr != nil && err == nil {
+			dst[n+i] = store.MarkResult{Err: kerr}
+		}
+	}
+	return dst, err
 }
 
+// count returns the number of store calls.
 func (c *countingMarks) count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.reads
+	return c.calls
+}
+
+// asked returns the keys asked so far and forgets them.
+func (c *countingMarks) asked() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ks := c.keys
+	c.keys = nil
+	return ks
 }
 
 func (c *countingMarks) fail(err error) {
 	c.mu.Lock()
 	c.err = err
+	c.mu.Unlock()
+}
+
+// corruptKey makes key's answer an error of its own, as a corrupt stored
+// mark is.
+func (c *countingMarks) corruptKey(key string, err error) {
+	c.mu.Lock()
+	c.corrupt = map[string]error{key: err}
 	c.mu.Unlock()
 }
 

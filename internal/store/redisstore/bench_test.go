@@ -38,6 +38,27 @@ func BenchmarkRedisAllowAll(b *testing.B) {
 	})
 }
 
+// BenchmarkRedisBanLookup: an uncached ban check of a client's address
+// and network, as two GetMark round trips or one GetMarks.
+func BenchmarkRedisBanLookup(b *testing.B) {
+	b.Run("two-GetMark", func(b *testing.B) {
+		benchmarkRedisDecisions(b, func(rs *Store, key string) error {
+			if _, _, err := rs.GetMark(ctx, "ban", "ip:"+key); err != nil {
+				return err
+			}
+			_, _, err := rs.GetMark(ctx, "ban", "net:"+key)
+			return err
+		})
+	})
+	b.Run("GetMarks", func(b *testing.B) {
+		benchmarkRedisDecisions(b, func(rs *Store, key string) error {
+			var dst [2]store.MarkResult
+			_, err := rs.GetMarks(ctx, "ban", []string{"ip:" + key, "net:" + key}, dst[:0])
+			return err
+		})
+	})
+}
+
 func benchmarkRedisDecisions(b *testing.B, decide func(rs *Store, key string) error) {
 	for _, perCPU := range []int{1, 16} {
 		b.Run("callers-per-cpu-"+strconv.Itoa(perCPU), func(b *testing.B) { benchmarkRedisCallers(b, perCPU, decide) })

@@ -105,6 +105,22 @@ func TestRedisCluster(t *testing.T) {
 				if m, ok, err := rs.GetMark(ctx, ns, "b"); err != nil || !ok || m.Key != "b" {
 					t.Errorf("%s: GetMark: %+v %v %v", ns, m, ok, err)
 				}
+				before := evalshaCalls(t, c)
+				got, err := rs.GetMarks(ctx, ns, []string{"c", "d", "a"}, nil)
+				if err != nil || len(got) != 3 || got[0].Mark.Key != "c" || got[1].Found || !got[2].Found || got[2].Mark.Key != "a" {
+					t.Errorf("%s: GetMarks: %+v %v, want c and a found, d not", ns, got, err)
+				}
+				// One script on the namespace's master, none elsewhere.
+				after, master := evalshaCalls(t, c), c.NodeOf(t, ns)
+				for i := range after {
+					want := int64(0)
+					if i == master {
+						want = 1
+					}
+					if after[i]-before[i] != want {
+						t.Errorf("%s: GetMarks ran %d EVALSHA on master %d, want %d", ns, after[i]-before[i], i, want)
+					}
+				}
 				if ok, err := rs.DeleteMark(ctx, ns, "a"); err != nil || !ok {
 					t.Errorf("%s: DeleteMark: %v %v", ns, ok, err)
 				}
@@ -162,5 +178,8 @@ func TestClusterUnreachableIsUnavailable(t *testing.T) {
 	}
 	if _, err := s.ListMarks(ctx, "ban", 0); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("ListMarks: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.GetMarks(ctx, "ban", []string{"ip:203.0.113.7", "net:203.0.113.0/24"}, nil); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("GetMarks: %v, want ErrUnavailable", err)
 	}
 }

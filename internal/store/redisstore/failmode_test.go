@@ -93,6 +93,15 @@ func TestFailModesWithRedisStopped(t *testing.T) {
 				t.Errorf("local: GetMark %v %v, want the mirrored ban", banned, err)
 			}
 		}
+		// An uncached ban check answers as GetMark does for each key.
+		got, err := r.f.GetMarks(ctx, "ban", []string{"attacker", "nobody"}, nil)
+		if mode == store.FailClosed {
+			if !errors.Is(err, store.ErrUnavailable) || len(got) != 0 {
+				t.Errorf("closed: GetMarks %+v %v, want ErrUnavailable", got, err)
+			}
+		} else if err != nil || len(got) != 2 || got[0].Found != banned || got[1].Found {
+			t.Errorf("%s: GetMarks %+v %v, want attacker found=%v as GetMark, nobody not", mode, got, err, banned)
+		}
 		if r.f.Healthy() {
 			t.Errorf("%s: still healthy", mode)
 		}

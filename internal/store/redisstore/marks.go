@@ -57,6 +57,45 @@ func (s *Store) GetMark(ctx context.Context, ns, key string) (store.Mark, bool, 
 	return m, true, nil
 }
 
+// GetMarks appends each key's live mark in ns to dst, in one round trip
+// however many keys (one script; the namespace's keys share a hash tag).
+// A corrupt stored mark is that key's Err, as GetMark would fail for it
+// alone.
+func (s *Store) GetMarks(ctx context.Context, ns string, keys []string, dst []store.MarkResult) ([]store.MarkResult, error) {
+	if err := store.CheckNamespace(ns); err != nil {
+		return dst, err
+	}
+	if len(keys) == 0 {
+		return dst, nil
+	}
+	args := make([]any, 1+len(keys))
+	args[0] = s.clock()
+	for i, k := range keys {
+		args[1+i] = k
+	}
+	v, err := s.run(ctx, s.scripts.getMarks, s.markKeys(ns), args...)
+	if err != nil {
+		return dst, s.fail("get marks", ctx, err)
+	}
+	vals, ok := v.([]any)
+	if !ok || len(vals) != len(keys) {
+		return dst, fmt.Errorf("redis get marks: unexpected reply %T of %d values, want %d", v, len(vals), len(keys))
+	}
+	for i, val := range vals {
+		if val == nil {
+			dst = append(dst, store.MarkResult{})
+			continue
+		}
+		m, err := decodeMark(keys[i], val)
+		if err != nil {
+			dst = append(dst, store.MarkResult{Err: fmt.Errorf("redis get marks: %w", err)})
+			continue
+		}
+		dst = append(dst, store.MarkResult{Mark: m, Found: true})
+	}
+	return dst, nil
+}
+
 // DeleteMark deletes key's mark in ns and reports whether a live one was
 // there.
 func (s *Store) DeleteMark(ctx context.Context, ns, key string) (bool, error) {

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,6 +54,8 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	admin := redis.NewClient(&redis.Options{Addr: srv.Addr(), DisableIdentity: true, Protocol: 2})
 	defer admin.Close()
 	until := time.Now().Add(time.Hour)
+	banKeys := []string{"ip:203.0.113.7", "net:203.0.113.0/24"}
+	results := make([]store.MarkResult, 0, len(banKeys))
 	const n = 200
 	for _, tc := range []struct {
 		name     string
@@ -76,6 +79,14 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 		{"AddDistinct", func(i int) error { _, err := rs.AddDistinct(ctx, "k", "m", time.Minute); return err }, "evalsha", 1},
 		{"PutMark", func(i int) error { return rs.PutMark(ctx, "ban", store.Mark{Key: "k", Until: until}) }, "evalsha", 1},
 		{"GetMark", func(i int) error { _, _, err := rs.GetMark(ctx, "ban", "k"); return err }, "evalsha", 1},
+		// An uncached ban check: the client's address and network.
+		{"GetMarks", func(i int) error {
+			got, err := rs.GetMarks(ctx, "ban", banKeys, results[:0])
+			if err == nil && (len(got) != 2 || got[0].Found || got[1].Found) {
+				err = fmt.Errorf("GetMarks: %+v, want two not-found results", got)
+			}
+			return err
+		}, "evalsha", 1},
 		{"FirstSeen", func(i int) error { _, err := rs.FirstSeen(ctx, "k", time.Minute); return err }, "set", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -178,6 +178,21 @@ if not exp or tonumber(exp) <= now then return false end
 return redis.call('HGET', KEYS[1], ARGV[2])
 `
 
+// luaGetMarks is luaGetMark for several keys: a table with each key's
+// live mark encoding, or false (a nil element of the reply). ARGV: clock,
+// then the keys.
+const luaGetMarks = luaClock + `
+local now = clock_us(ARGV[1])
+local out = {}
+for i = 2, #ARGV do
+  local exp = redis.call('ZSCORE', KEYS[2], ARGV[i])
+  local mark = false
+  if exp and tonumber(exp) > now then mark = redis.call('HGET', KEYS[1], ARGV[i]) end
+  out[i - 1] = mark
+end
+return out
+`
+
 // luaDeleteMark deletes a mark; returns 1 if a live one was there. ARGV:
 // clock, key.
 const luaDeleteMark = luaClock + `
@@ -219,7 +234,7 @@ return out
 
 // scripts holds the loaded scripts of one Store.
 type scripts struct {
-	gcra, incr, distinct, putMark, getMark, deleteMark, listMarks *redis.Script
+	gcra, incr, distinct, putMark, getMark, getMarks, deleteMark, listMarks *redis.Script
 }
 
 func newScripts() scripts {
@@ -229,6 +244,7 @@ func newScripts() scripts {
 		distinct:   redis.NewScript(luaDistinct),
 		putMark:    redis.NewScript(luaPutMark),
 		getMark:    redis.NewScript(luaGetMark),
+		getMarks:   redis.NewScript(luaGetMarks),
 		deleteMark: redis.NewScript(luaDeleteMark),
 		listMarks:  redis.NewScript(luaListMarks),
 	}
@@ -236,5 +252,5 @@ func newScripts() scripts {
 
 // sources are the scripts' texts, for SCRIPT LOAD.
 func (scripts) sources() []string {
-	return []string{luaGCRA, luaIncr, luaDistinct, luaPutMark, luaGetMark, luaDeleteMark, luaListMarks}
+	return []string{luaGCRA, luaIncr, luaDistinct, luaPutMark, luaGetMark, luaGetMarks, luaDeleteMark, luaListMarks}
 }
