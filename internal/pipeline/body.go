@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -40,9 +39,13 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(orig, limit+1))
 	if err == nil && int64(len(data)) > limit {
 		err = ErrBodyTooLarge
-		r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(data), orig), closer: orig}
+		r.Body = ReplayBody(data, nil, orig)
+	} else if err == nil {
+		// The whole body is in data: the replay ends with it and never
+		// reads the original again.
+		r.Body = ReplayBody(data, io.EOF, orig)
 	} else {
-		r.Body = &replayBody{Reader: bytes.NewReader(data), closer: orig}
+		r.Body = ReplayBody(data, err, orig)
 	}
 	if s != nil {
 		s.buffered = bufferedBody{data: data, err: err, done: true}
@@ -50,11 +53,32 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	return data, err
 }
 
-// replayBody serves buffered bytes (and, when the body was too large to
-// buffer, the rest of the original stream) and closes the original.
-type replayBody struct {
-	io.Reader
-	closer io.Closer
+// ReplayBody returns a body that yields data (bytes already read from
+// rest), then readErr if it is not nil, then whatever rest still holds; its
+// Close closes rest. Pass io.EOF when data is the whole body. Guards that read a request or response body ahead put
+// it back this way, so the next reader gets the bytes as they were sent
+// and the failure met while reading them (a client that hung up, a
+// *http.MaxBytesError): a truncated body is never passed on as complete.
+func ReplayBody(data []byte, readErr error, rest io.ReadCloser) io.ReadCloser {
+	return &replayBody{data: data, err: readErr, rest: rest}
 }
 
-func (b *replayBody) Close() error { return b.closer.Close() }
+type replayBody struct {
+	data []byte
+	err  error
+	rest io.ReadCloser
+}
+
+func (b *replayBody) Read(p []byte) (int, error) {
+	if len(b.data) > 0 {
+		n := copy(p, b.data)
+		b.data = b.data[n:]
+		return n, nil
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	return b.rest.Read(p)
+}
+
+func (b *replayBody) Close() error { return b.rest.Close() }

@@ -80,3 +80,33 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// failingReader yields data, then err.
+type failingReader struct {
+	data string
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.data == "" {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// A read that fails part-way (a client that hung up) is reported to the
+// guard, and the next reader gets the bytes and then the same failure:
+// never a truncated body that ends as if it were complete.
+func TestReadBodyFailureIsReplayed(t *testing.T) {
+	hangUp := errors.New("connection reset by peer")
+	r := httptest.NewRequest(http.MethodPost, "/x", io.NopCloser(&failingReader{data: `{"name":"al`, err: hangUp}))
+	if _, err := ReadBody(r, 64); !errors.Is(err, hangUp) {
+		t.Fatalf("ReadBody error = %v, want the reader's", err)
+	}
+	b, err := io.ReadAll(r.Body)
+	if string(b) != `{"name":"al` || !errors.Is(err, hangUp) {
+		t.Errorf("replayed body = %q, %v; want the bytes read, then the reader's error", b, err)
+	}
+}

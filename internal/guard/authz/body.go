@@ -8,6 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
 // errBodyTooLarge reports a body longer than the owner check reads.
@@ -22,13 +24,13 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	orig := r.Body
 	data, err := io.ReadAll(io.LimitReader(orig, limit+1))
 	if err == nil && int64(len(data)) > limit {
-		err = fmt.Errorf("%w (%d bytes)", errBodyTooLarge, limit)
+		r.Body = pipeline.ReplayBody(data, nil, orig)
+		return nil, fmt.Errorf("%w (%d bytes)", errBodyTooLarge, limit)
 	}
+	r.Body = pipeline.ReplayBody(data, err, orig)
 	if err != nil {
-		r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(data), orig), closer: orig}
 		return nil, err
 	}
-	r.Body = &replayBody{Reader: bytes.NewReader(data), closer: orig}
 	// The length is known now: the proxy sends Content-Length instead of
 	// chunks, and can replay the body (GetBody) on a retry.
 	r.ContentLength = int64(len(data))
@@ -36,15 +38,6 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	return data, nil
 }
-
-// replayBody serves bytes already read and closes the original body, so
-// that the server's connection handling sees the close it expects.
-type replayBody struct {
-	io.Reader
-	closer io.Closer
-}
-
-func (b *replayBody) Close() error { return b.closer.Close() }
 
 // isJSONMediaType accepts application/json and any +json type (RFC 6839),
 // e.g. application/merge-patch+json.

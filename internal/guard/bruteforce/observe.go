@@ -75,7 +75,7 @@ func (g *Guard) failed(ep *endpoint, resp *http.Response) bool {
 	// Credential endpoints answer small bodies: reading up to the peek size
 	// (or EOF) is bounded and does not hold back a stream.
 	peek, err := io.ReadAll(io.LimitReader(resp.Body, int64(ep.peekBytes)))
-	resp.Body = &replayBody{data: peek, err: err, rest: resp.Body}
+	resp.Body = pipeline.ReplayBody(peek, err, resp.Body)
 	return bytes.Contains(peek, ep.bodyMarker)
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/rampartsec/rampart/internal/jsonptr"
+
+	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
 // lookup is the result of reading a username from a request.
@@ -92,36 +94,12 @@ func readBody(r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBodyBytes+1))
-	r.Body = &replayBody{data: body, err: err, rest: r.Body}
+	r.Body = pipeline.ReplayBody(body, err, r.Body)
 	if err != nil || len(body) > maxRequestBodyBytes {
 		return nil, false
 	}
 	return body, true
 }
-
-// replayBody replays a read prefix, then the rest of the original body. A
-// read error met while buffering (a client reset, bodylimit's
-// *http.MaxBytesError) is returned after the prefix, so the proxy answers
-// it as it would have without this guard.
-type replayBody struct {
-	data []byte
-	err  error
-	rest io.ReadCloser
-}
-
-func (b *replayBody) Read(p []byte) (int, error) {
-	if len(b.data) > 0 {
-		n := copy(p, b.data)
-		b.data = b.data[n:]
-		return n, nil
-	}
-	if b.err != nil {
-		return 0, b.err
-	}
-	return b.rest.Read(p)
-}
-
-func (b *replayBody) Close() error { return b.rest.Close() }
 
 // jsonMatches collects the values found at the username's path.
 type jsonMatches struct {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/rampartsec/rampart/internal/pipeline"
 )
 
 // peekJSON reads a JSON response's body, at most maxBody bytes of it, puts
@@ -37,7 +39,7 @@ func (g *Guard) peekJSON(resp *http.Response) ([]byte, string) {
 		return nil, fmt.Sprintf("content-length %d is over the %d bytes read", resp.ContentLength, g.maxBody)
 	}
 	data, err := readAtMost(resp.Body, g.maxBody+1, resp.ContentLength)
-	resp.Body = &replayBody{data: data, err: err, rest: resp.Body}
+	resp.Body = pipeline.ReplayBody(data, err, resp.Body)
 	switch {
 	case err != nil:
 		return nil, "reading the body: " + err.Error()
@@ -100,26 +102,3 @@ func readAtMost(r io.Reader, limit, sizeHint int64) ([]byte, error) {
 		}
 	}
 }
-
-// replayBody gives back the bytes already read, then the read's error if
-// it failed, then the rest of the original body: the client receives the
-// body exactly as the upstream sent it, failures included.
-type replayBody struct {
-	data []byte
-	err  error
-	rest io.ReadCloser
-}
-
-func (b *replayBody) Read(p []byte) (int, error) {
-	if len(b.data) > 0 {
-		n := copy(p, b.data)
-		b.data = b.data[n:]
-		return n, nil
-	}
-	if b.err != nil {
-		return 0, b.err
-	}
-	return b.rest.Read(p)
-}
-
-func (b *replayBody) Close() error { return b.rest.Close() }

@@ -96,32 +96,9 @@ func (g *Guard) peek(resp *http.Response) ([]byte, bool) {
 		return nil, false
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, g.maxResponse+1))
-	resp.Body = &replayBody{data: data, err: err, rest: resp.Body}
+	resp.Body = pipeline.ReplayBody(data, err, resp.Body)
 	if err != nil || int64(len(data)) > g.maxResponse {
 		return nil, false
 	}
 	return data, true
 }
-
-// replayBody serves the bytes read ahead, then the read error met while
-// reading them (so the proxy sees the failure it would have), then the
-// rest of the original body.
-type replayBody struct {
-	data []byte
-	err  error
-	rest io.ReadCloser
-}
-
-func (b *replayBody) Read(p []byte) (int, error) {
-	if len(b.data) > 0 {
-		n := copy(p, b.data)
-		b.data = b.data[n:]
-		return n, nil
-	}
-	if b.err != nil {
-		return 0, b.err
-	}
-	return b.rest.Read(p)
-}
-
-func (b *replayBody) Close() error { return b.rest.Close() }
