@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/pipeline"
+	"github.com/rampartsec/rampart/internal/pipeline/pipelinetest"
 )
 
 // TestCheckOutsideChain: a bare request (no State, no header map) neither
@@ -39,7 +40,7 @@ func FuzzCheck(f *testing.F) {
 	}
 	var seen *http.Request
 	chain, err := pipeline.NewChain(pipeline.Options{
-		Stages: []pipeline.Stage{{Guard: routeBySegment{}}, {Guard: identityFromHeader{ids: identities()}}, {Guard: g}},
+		Stages: []pipeline.Stage{{Guard: pipelinetest.RouteBySegment{}}, {Guard: identityFromHeader{ids: identities()}}, {Guard: g}},
 		Next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			seen = r
 			_, _ = io.Copy(io.Discard, r.Body)

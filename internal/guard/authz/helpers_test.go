@@ -49,42 +49,6 @@ func (g identityFromHeader) Check(r *http.Request) (*http.Request, error) {
 	return r, nil
 }
 
-// routeBySegment records {API: "api", Route: <second segment>}:
-// "/api/users/alice/orders" is route "users" of API "api".
-type routeBySegment struct{}
-
-func (routeBySegment) Name() string { return "test-route" }
-
-func (routeBySegment) Check(r *http.Request) (*http.Request, error) {
-	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
-	if len(parts) >= 2 && parts[0] == "api" {
-		pipeline.SetRoute(r, pipeline.Route{API: "api", Route: parts[1]})
-	}
-	return r, nil
-}
-
-// echoed is what the upstream received.
-type echoed struct {
-	Method        string      `json:"method"`
-	Path          string      `json:"path"`
-	RawQuery      string      `json:"raw_query"`
-	Header        http.Header `json:"header"`
-	Body          string      `json:"body"`
-	ContentLength int64       `json:"content_length"`
-}
-
-// echoUpstream answers every request with what it received.
-func echoUpstream(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(echoed{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-		Header: r.Header, Body: string(body), ContentLength: r.ContentLength})
-}
-
 // gateway is a real chain (route matching, a stand-in authn, authz) in front
 // of a real httputil.ReverseProxy and a real upstream, all on loopback. The
 // loopback peer is a trusted proxy, so X-Forwarded-For picks the client
@@ -103,7 +67,7 @@ func newGateway(t *testing.T, cfg Config, mode pipeline.Mode) *gateway {
 		t.Fatalf("New: %v", err)
 	}
 	gw := &gateway{sink: pipelinetest.NewRecorder()}
-	gw.upstream = httptest.NewServer(http.HandlerFunc(echoUpstream))
+	gw.upstream = httptest.NewServer(http.HandlerFunc(pipelinetest.EchoUpstream))
 	t.Cleanup(gw.upstream.Close)
 	target, _ := url.Parse(gw.upstream.URL)
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
@@ -113,7 +77,7 @@ func newGateway(t *testing.T, cfg Config, mode pipeline.Mode) *gateway {
 	}
 	gw.chain, err = pipeline.NewChain(pipeline.Options{
 		Stages: []pipeline.Stage{
-			{Guard: routeBySegment{}}, {Guard: identityFromHeader{ids: identities()}}, {Guard: g, Mode: mode},
+			{Guard: pipelinetest.RouteBySegment{}}, {Guard: identityFromHeader{ids: identities()}}, {Guard: g, Mode: mode},
 		},
 		Next:     proxy,
 		ClientIP: resolver,
@@ -139,7 +103,7 @@ type call struct {
 // request got through, the problem body otherwise, and the Outcome.
 type result struct {
 	status   int
-	upstream *echoed
+	upstream *pipelinetest.Echoed
 	problem  map[string]any
 	outcome  pipeline.Outcome
 }
@@ -192,7 +156,7 @@ func (gw *gateway) do(t *testing.T, c call) *result {
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK && c.method != http.MethodHead:
-		res.upstream = &echoed{}
+		res.upstream = &pipelinetest.Echoed{}
 		if err := json.Unmarshal(raw, res.upstream); err != nil {
 			t.Fatalf("upstream answer %q: %v", raw, err)
 		}

@@ -18,41 +18,6 @@ import (
 // numeric Host (920350), which real API traffic does not have.
 const testHost = "api.example.test"
 
-// routeBySegment records {API: "api", Route: <second segment>}, as the
-// gateway's router would: "/api/search?q=" is route "search" of API "api".
-type routeBySegment struct{}
-
-func (routeBySegment) Name() string { return "test-route" }
-
-func (routeBySegment) Check(r *http.Request) (*http.Request, error) {
-	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
-	if len(parts) >= 2 && parts[0] == "api" {
-		pipeline.SetRoute(r, pipeline.Route{API: "api", Route: parts[1]})
-	}
-	return r, nil
-}
-
-// echoed is what the upstream received.
-type echoed struct {
-	Method   string      `json:"method"`
-	Path     string      `json:"path"`
-	RawQuery string      `json:"raw_query"`
-	Header   http.Header `json:"header"`
-	Body     string      `json:"body"`
-}
-
-// echoUpstream answers every request with what it received.
-func echoUpstream(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(echoed{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
-		Header: r.Header, Body: string(body)})
-}
-
 // gateway is a real chain (route matching, then the injection guard) in
 // front of a real httputil.ReverseProxy and a real upstream, on loopback.
 type gateway struct {
@@ -72,12 +37,12 @@ func newGateway(t testing.TB, cfg Config, mode pipeline.Mode) *gateway {
 func gatewayFor(t testing.TB, g pipeline.Guard, mode pipeline.Mode) *gateway {
 	t.Helper()
 	gw := &gateway{sink: pipelinetest.NewRecorder()}
-	upstream := httptest.NewServer(http.HandlerFunc(echoUpstream))
+	upstream := httptest.NewServer(http.HandlerFunc(pipelinetest.EchoUpstream))
 	t.Cleanup(upstream.Close)
 	target, _ := url.Parse(upstream.URL)
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
 	chain, err := pipeline.NewChain(pipeline.Options{
-		Stages:   []pipeline.Stage{{Guard: routeBySegment{}}, {Guard: g, Mode: mode}},
+		Stages:   []pipeline.Stage{{Guard: pipelinetest.RouteBySegment{}}, {Guard: g, Mode: mode}},
 		Next:     proxy,
 		Outcomes: []pipeline.OutcomeSink{gw.sink},
 		Events:   []pipeline.EventSink{gw.sink},
@@ -102,7 +67,7 @@ type call struct {
 // request got through, the problem body otherwise, and the Outcome.
 type result struct {
 	status   int
-	upstream *echoed
+	upstream *pipelinetest.Echoed
 	problem  map[string]any
 	ctype    string
 	outcome  pipeline.Outcome
@@ -153,7 +118,7 @@ func (gw *gateway) do(t testing.TB, c call) *result {
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		res.upstream = &echoed{}
+		res.upstream = &pipelinetest.Echoed{}
 		if err := json.Unmarshal(raw, res.upstream); err != nil {
 			t.Fatalf("upstream answer %q: %v", raw, err)
 		}

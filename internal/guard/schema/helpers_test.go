@@ -35,24 +35,6 @@ func loadSpec(tb testing.TB, path string) *openapi.Spec {
 	return s
 }
 
-// echoed is what the echo upstream received.
-type echoed struct {
-	Method   string `json:"method"`
-	Path     string `json:"path"`
-	RawQuery string `json:"raw_query"`
-	Body     string `json:"body"`
-}
-
-func echoUpstream(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(echoed{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: string(body)})
-}
-
 // fixedUpstream answers every request with one JSON body.
 func fixedUpstream(status int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +96,7 @@ func newStrippingGateway(t *testing.T, cfg Config, mode pipeline.Mode, upstream 
 		t.Fatalf("New: %v", err)
 	}
 	if upstream == nil {
-		upstream = http.HandlerFunc(echoUpstream)
+		upstream = http.HandlerFunc(pipelinetest.EchoUpstream)
 	}
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
@@ -157,7 +139,7 @@ type result struct {
 	status  int
 	header  http.Header
 	raw     string
-	echo    *echoed
+	echo    *pipelinetest.Echoed
 	problem map[string]any
 	outcome pipeline.Outcome
 	events  []pipeline.Event
@@ -215,7 +197,7 @@ func (gw *gateway) do(t *testing.T, c call) *result {
 			t.Fatalf("problem %q: %v", raw, err)
 		}
 	} else if resp.StatusCode == http.StatusOK {
-		var e echoed
+		var e pipelinetest.Echoed
 		if json.Unmarshal(raw, &e) == nil && e.Method != "" {
 			res.echo = &e
 		}
